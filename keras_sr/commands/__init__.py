@@ -1,0 +1,1 @@
+"""Sub-commands of the ``keras-sr`` command line, one module each (see ``keras_sr.cli``)."""
