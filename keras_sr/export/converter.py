@@ -1,0 +1,160 @@
+"""``export_tflite``: convert a Keras SR model to a ``.tflite`` file (float or int8).
+
+Conversion goes through ``tf.lite.TFLiteConverter.from_concrete_functions`` on a
+``tf.function`` whose input is ``(1, H, W, C)`` with ``H`` and ``W`` left dynamic by
+default (the interpreter resizes its input, see :class:`TFLiteModel`) or fixed for NPUs
+and delegates that need static shapes. Needs the TensorFlow backend.
+"""
+
+from pathlib import Path
+
+import numpy as np
+
+QUANTIZE_MODES = ("none", "float16", "dynamic", "int8-ptq", "int8-qat")
+IO_TYPES = ("float32", "uint8", "int8")
+
+
+def _check_args(model, quantize, io, input_size, representative_data):
+    import keras
+
+    if keras.backend.backend() != "tensorflow":
+        raise RuntimeError("export_tflite needs the TensorFlow backend (KERAS_BACKEND="
+                           f"tensorflow); the current backend is {keras.backend.backend()!r}")
+    if quantize not in QUANTIZE_MODES:
+        raise ValueError(f"export_tflite: unknown `quantize` {quantize!r}; expected one of "
+                         f"{QUANTIZE_MODES}")
+    if io not in IO_TYPES:
+        raise ValueError(f"export_tflite: unknown `io` {io!r}; expected one of {IO_TYPES}")
+    if io != "float32" and not quantize.startswith("int8"):
+        raise ValueError(f"export_tflite: io={io!r} needs an int8 model; got quantize="
+                         f"{quantize!r} (use io='float32' or quantize='int8-ptq'/'int8-qat')")
+    if quantize == "int8-ptq" and representative_data is None:
+        raise ValueError("export_tflite: quantize='int8-ptq' needs `representative_data` "
+                         "(LR images in [0, 1]) to calibrate activation ranges")
+    from keras_sr.quantization import is_qat_model
+
+    if quantize == "int8-qat" and not is_qat_model(model):
+        raise ValueError(f"export_tflite: quantize='int8-qat' needs a model from "
+                         f"keras_sr.quantization.quantize_model; {model.name!r} has no "
+                         "fake-quant layers (use quantize='int8-ptq' for a float model)")
+    if input_size is not None:
+        if (len(tuple(input_size)) != 2
+                or not all(isinstance(v, (int, np.integer)) and v > 0 for v in input_size)):
+            raise ValueError(f"export_tflite: `input_size` must be (height, width) positive "
+                             f"ints or None (dynamic); got {input_size!r}")
+
+
+def representative_batches(data, limit=None):
+    """Yield ``[batch]`` lists of ``(1, h, w, c)`` float32 arrays for the converter.
+
+    Args:
+        data: array ``(N, h, w, c)``, a list of ``HxWxC`` / ``1xHxWxC`` arrays, or a
+            callable returning such an iterable.
+        limit: optional int, stop after that many samples.
+    """
+    if callable(data):
+        data = data()
+    for index, item in enumerate(data):
+        if limit is not None and index >= limit:
+            break
+        array = np.asarray(item, dtype="float32")
+        if array.ndim == 3:
+            array = array[None]
+        if array.ndim != 4 or array.shape[0] != 1:
+            raise ValueError("representative_data: each sample must be HxWxC or 1xHxWxC; "
+                             f"got shape {array.shape}")
+        yield [array]
+
+
+def _synthetic_batches(channels, input_size, count=16, seed=0):
+    """Smooth random images: calibration of the few QAT tensors without a fake-quant."""
+    rng = np.random.default_rng(seed)
+    height, width = input_size if input_size is not None else (48, 48)
+    batches = []
+    for _ in range(count):
+        coarse = rng.uniform(0.0, 1.0, (1, height // 4 + 1, width // 4 + 1, channels))
+        fine = np.repeat(np.repeat(coarse, 4, axis=1), 4, axis=2)[:, :height, :width]
+        noise = rng.normal(0.0, 0.05, fine.shape)
+        batches.append(np.clip(fine + noise, 0.0, 1.0).astype("float32"))
+    return batches
+
+
+def _converter(model, input_size):
+    import tensorflow as tf
+
+    channels = model.input_shape[-1]
+    height, width = input_size if input_size is not None else (None, None)
+    spec = tf.TensorSpec((1, height, width, channels), tf.float32, name="lr")
+
+    @tf.function(input_signature=[spec])
+    def serve(lr):
+        return model(lr, training=False)
+
+    # Freeze the variables into constants so the converter folds weight fake-quants.
+    from tensorflow.python.framework.convert_to_constants import (
+        convert_variables_to_constants_v2)
+
+    frozen = convert_variables_to_constants_v2(serve.get_concrete_function())
+    return tf.lite.TFLiteConverter.from_concrete_functions([frozen])
+
+
+def convert(model, quantize="none", representative_data=None, input_size=None,
+            io="float32"):
+    """Return the ``.tflite`` flatbuffer (bytes) of ``model``; see :func:`export_tflite`."""
+    import tensorflow as tf
+
+    _check_args(model, quantize, io, input_size, representative_data)
+    converter = _converter(model, input_size)
+    if quantize == "float16":
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+        converter.target_spec.supported_types = [tf.float16]
+    elif quantize == "dynamic":
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    elif quantize.startswith("int8"):
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+        # Full-integer ops only: conversion fails rather than leave a float op.
+        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+        if representative_data is None:  # int8-qat without data: synthetic calibration
+            representative_data = _synthetic_batches(model.input_shape[-1], input_size)
+        converter.representative_dataset = lambda: representative_batches(
+            representative_data)
+        if io != "float32":
+            converter.inference_input_type = getattr(tf, io)
+            converter.inference_output_type = getattr(tf, io)
+    return converter.convert()
+
+
+def export_tflite(model, path, quantize="none", representative_data=None, input_size=None,
+                  io="float32", metadata=None):
+    """Convert ``model`` to TFLite, write ``path`` and its sidecar JSON; return ``path``.
+
+    Args:
+        model: ``keras.Model`` taking ``lr`` ``(1, h, w, c)`` in [0, 1] (a QAT model from
+            ``keras_sr.quantization.quantize_model`` for ``"int8-qat"``).
+        path: str or Path of the ``.tflite`` file; the sidecar is ``path`` with the suffix
+            ``.json`` (``model.tflite`` -> ``model.json``).
+        quantize: ``"none"`` (float32), ``"float16"`` (float16 weights),
+            ``"dynamic"`` (int8 weights, float activations), ``"int8-ptq"``
+            (full int8, ranges from ``representative_data``) or ``"int8-qat"`` (full
+            int8, ranges from the fake-quant layers).
+        representative_data: LR images in [0, 1] for ``"int8-ptq"`` (array
+            ``(N, h, w, c)``, list of arrays or a callable returning one); 50-200 patches
+            of 64x64 px are plenty.
+        input_size: None (dynamic height and width) or ``(height, width)`` in LR px.
+        io: input / output dtype of int8 models: ``"float32"`` (quantize inside),
+            ``"uint8"`` or ``"int8"``.
+        metadata: optional dict merged into the sidecar (e.g. ``{"model": "espcn"}``).
+
+    Returns:
+        ``Path`` of the written ``.tflite`` file.
+    """
+    from keras_sr.export.sidecar import build_sidecar, write_sidecar
+
+    path = Path(path)
+    flatbuffer = convert(model, quantize, representative_data, input_size, io)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(flatbuffer)
+    sidecar = build_sidecar(model, path, quantize=quantize, input_size=input_size,
+                            extra=metadata)
+    write_sidecar(path, sidecar)
+    return path

@@ -1,0 +1,93 @@
+"""Upscale one image with a model: RGB or Y-channel models, numpy in and out."""
+
+import keras
+import numpy as np
+
+from keras_sr.data.resize import imresize
+from keras_sr.metrics.color import rgb_to_ycbcr, ycbcr_to_rgb
+
+
+def model_channels(model):
+    """Number of input channels a model expects (3 for plain callables).
+
+    Args:
+        model: a ``keras.Model`` or any callable on ``(1, h, w, c)`` batches; a callable
+            may declare ``channels`` as an attribute.
+
+    Returns:
+        1 or 3.
+    """
+    channels = getattr(model, "channels", None)
+    if channels is None and isinstance(model, keras.Model):
+        channels = model.inputs[0].shape[-1]
+    channels = 3 if channels is None else int(channels)
+    if channels not in (1, 3):
+        raise ValueError(f"upscale_array: models must take 1 (Y) or 3 (RGB) channels; "
+                         f"this one takes {channels}")
+    return channels
+
+
+def _run(model, batch):
+    """Call a model (or callable) on one float32 batch, return a numpy array."""
+    if isinstance(model, keras.Model):
+        out = model(batch, training=False)
+    else:
+        out = model(batch)
+    return np.asarray(keras.ops.convert_to_numpy(out), dtype=np.float32)
+
+
+def upscale_array(model, lr, scale=None):
+    """Super-resolve one image.
+
+    Three-channel models get the RGB image. One-channel models get the BT.601 Y channel
+    (studio range, as they are trained in the SRCNN line of work) while Cb and Cr are
+    upscaled with MATLAB bicubic ``imresize``; the result is converted back to RGB.
+
+    Args:
+        model: a ``keras.Model`` (input channels read from it) or any callable mapping a
+            float32 ``(1, h, w, c)`` batch in [0, 1] to ``(1, h*s, w*s, c)``.
+        lr: float ``(h, w, 3)`` RGB in [0, 1]; ``(h, w, 1)`` greyscale also works and
+            gives ``(H, W, 1)``.
+        scale: expected integer scale; ``None`` infers it from the output size.
+
+    Returns:
+        ``np.ndarray`` float32 ``(h*s, w*s, 3)`` (or ``(..., 1)`` for grey input),
+        clipped to [0, 1].
+    """
+    lr = np.asarray(lr, dtype=np.float32)
+    if lr.ndim != 3 or lr.shape[-1] not in (1, 3):
+        raise ValueError("upscale_array: `lr` must be an image (height, width, 3) or "
+                         f"(height, width, 1); got shape {lr.shape}")
+    grey = lr.shape[-1] == 1
+    rgb = np.repeat(lr, 3, axis=-1) if grey else lr
+    channels = model_channels(model)
+    if channels == 3:
+        sr = _run(model, rgb[None])[0]
+    else:
+        ycbcr = np.asarray(keras.ops.convert_to_numpy(rgb_to_ycbcr(rgb)), dtype=np.float32)
+        sr_y = _run(model, ycbcr[None, :, :, :1])[0]
+        factor = sr_y.shape[0] / lr.shape[0]
+        cbcr = keras.ops.convert_to_numpy(imresize(ycbcr[..., 1:], scale=factor))
+        if cbcr.shape[:2] != sr_y.shape[:2]:
+            raise ValueError(f"upscale_array: model output {sr_y.shape} is not an integer "
+                             f"upscaling of the input {lr.shape}")
+        sr = keras.ops.convert_to_numpy(ycbcr_to_rgb(np.concatenate([sr_y, cbcr], -1)))
+    sr = np.asarray(sr, dtype=np.float32)
+    if sr.ndim != 3 or sr.shape[-1] != 3:
+        raise ValueError(f"upscale_array: the model returned shape {sr.shape} for an input "
+                         f"of shape {(1,) + lr.shape[:2] + (channels,)}; expected "
+                         f"(1, H, W, {channels})")
+    if scale is not None:
+        expected = (lr.shape[0] * int(scale), lr.shape[1] * int(scale))
+        if sr.shape[:2] != expected:
+            raise ValueError(f"upscale_array: with scale={scale} the output should be "
+                             f"{expected[0]}x{expected[1]}; the model gave "
+                             f"{sr.shape[0]}x{sr.shape[1]} from {lr.shape[0]}x{lr.shape[1]}")
+    sr = np.clip(sr, 0.0, 1.0)
+    if grey:  # full-range luma; equals the grey value when the three channels agree
+        sr = sr @ np.asarray([0.299, 0.587, 0.114], dtype=np.float32)
+        sr = sr[..., None]
+    return sr
+
+
+__all__ = ["upscale_array", "model_channels"]

