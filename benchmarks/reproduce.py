@@ -36,7 +36,7 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "benchmarks" / "results"
-CHECKPOINTS = REPO / "benchmarks" / "checkpoints"  # git-ignored working state
+CHECKPOINTS = REPO / "runs" / "reproduce"  # git-ignored working state
 WEIGHTS = REPO / "keras_sr" / "weights"
 
 # Published PSNR (dB, Y channel) per model, scale and test set: the papers' own tables.
@@ -348,7 +348,7 @@ def device_name():
 
 def train(name, scale, steps, seed=0, max_minutes=None, checkpoint=None,
           checkpoint_every=500, steps_per_call=10, batch_size=None, log_every=100,
-          train_sets=None, channels=None, quiet=False):
+          train_sets=None, channels=None, validate=True, stop_at=None, quiet=False):
     """Trains (or resumes) a recipe; returns (model, info dict).
 
     Args:
@@ -361,7 +361,10 @@ def train(name, scale, steps, seed=0, max_minutes=None, checkpoint=None,
         checkpoint: ``.npz`` path (default ``benchmarks/checkpoints/<name>_x<scale>.npz``).
         checkpoint_every: steps between checkpoints (rounded up to ``steps_per_call``).
         steps_per_call: steps per device call (JAX) or per ``fit`` call (TF).
-        batch_size, train_sets, channels: override the recipe.
+        batch_size, channels: override the recipe.
+        train_sets: override the recipe's folders: names under the data root or paths.
+        validate: log a quick Set5 Y-PSNR every ``5 * log_every`` steps (Y models).
+        stop_at: stop (as if interrupted) once this many steps are done.
     """
     import keras
     from keras_sr.training.fast_loop import FastLoop
@@ -371,8 +374,9 @@ def train(name, scale, steps, seed=0, max_minutes=None, checkpoint=None,
         recipe["batch_size"] = batch_size
     channels = channels or recipe["channels"]
     lr_patch = recipe["lr_patch"][scale]
-    root = data_root()
-    folders = [root / s for s in (train_sets or recipe["train_sets"])]
+    sets = train_sets or recipe["train_sets"]
+    root = data_root() if validate or not all(Path(s).is_absolute() for s in sets) else None
+    folders = [Path(s) if Path(s).is_absolute() else root / s for s in sets]
     checkpoint = Path(checkpoint or CHECKPOINTS / f"{name}_x{scale}.npz")
 
     def say(*args):
@@ -393,12 +397,15 @@ def train(name, scale, steps, seed=0, max_minutes=None, checkpoint=None,
     lrs, hrs = build_pool(folders, scale, channels, recipe["scale_augment"])
     say(f"{len(lrs)} training images from {[f.name for f in folders]} "
         f"({time.time() - t0:.1f} s); LR patch {lr_patch}, batch {recipe['batch_size']}")
-    val = list(zip(*build_pool([root / "Set5"], scale, channels))) if channels == 1 else []
+    val = list(zip(*build_pool([root / "Set5"], scale, channels))) if (
+        validate and channels == 1) else []
 
     loop = FastLoop(model, optimizer, recipe["loss"], steps_per_call=steps_per_call)
     start, every = time.time(), max(steps_per_call, checkpoint_every)
     last_saved = step
     while step < steps:
+        if stop_at is not None and step >= stop_at:
+            break
         if max_minutes is not None and time.time() - start > 60 * max_minutes:
             say(f"time budget of {max_minutes} min reached at step {step}")
             break

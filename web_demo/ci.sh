@@ -9,6 +9,6 @@ cd "$here"
 npm ci --no-audit --no-fund --loglevel=error
 node scripts/copy_wasm.mjs
 node --test tests/
-KERAS_BACKEND=tensorflow python make_fixtures.py --out build/fixtures 2>&1 | grep -E '^wrote|Error|error' || true
+KERAS_BACKEND=tensorflow python make_fixtures.py --out build/fixtures 2>&1 | grep -E '^wrote|Traceback' || true
 [[ -f build/fixtures/cases.json ]] || { echo "make_fixtures.py failed" >&2; exit 1; }
 node e2e.mjs --fixtures build/fixtures --out e2e-output

@@ -52,13 +52,14 @@ def random_crop(lr, hr, patch_size, scale, seed=None):
                              f"{scale})")
     top = keras.random.randint((), 0, lr_h - patch_size + 1, seed=stream)
     left = keras.random.randint((), 0, lr_w - patch_size + 1, seed=stream)
-    channels = hr.shape[-1]
+    channels = hr.shape[-1] if isinstance(hr.shape[-1], int) else ops.shape(hr)[-1]
     hr_patch = ops.slice(hr, (top * scale, left * scale, 0),
                          (patch_size * scale, patch_size * scale, channels))
     lr_patch = None
     if lr is not None:
         lr = ops.convert_to_tensor(lr)
-        lr_patch = ops.slice(lr, (top, left, 0), (patch_size, patch_size, lr.shape[-1]))
+        lr_channels = lr.shape[-1] if isinstance(lr.shape[-1], int) else ops.shape(lr)[-1]
+        lr_patch = ops.slice(lr, (top, left, 0), (patch_size, patch_size, lr_channels))
     return lr_patch, hr_patch
 
 

@@ -179,7 +179,8 @@ def training_dataset(folders, scale, patch_size, batch_size, channels=3,
         pick = keras.random.randint((), 0, count, seed=stream)
         shape = shapes[pick]
         size = shape[0] * shape[1] * shape[2]
-        image = tf.reshape(flat[offsets[pick]: offsets[pick] + size], shape)
+        image = tf.ensure_shape(tf.reshape(flat[offsets[pick]: offsets[pick] + size], shape),
+                                (None, None, 3))
         _, hr = augment_lib.random_crop(None, image, patch_size, scale, seed=stream)
         if augment:
             _, hr = augment_lib.random_flip_rotate(None, hr, seed=stream)
@@ -235,7 +236,8 @@ def paired_dataset(lr_folders, hr_folders, scale, patch_size, batch_size, channe
         flat, offsets, shapes = packed
         shape = shapes[pick]
         size = shape[0] * shape[1] * shape[2]
-        return tf.reshape(flat[offsets[pick]: offsets[pick] + size], shape)
+        return tf.ensure_shape(tf.reshape(flat[offsets[pick]: offsets[pick] + size], shape),
+                               (None, None, 3))
 
     def element(index):
         stream = degradations.SeedStream(tf.stack([tf.constant(seed, tf.int64), index]))

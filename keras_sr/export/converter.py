@@ -98,12 +98,26 @@ def _converter(model, input_size):
     return tf.lite.TFLiteConverter.from_concrete_functions([frozen])
 
 
+def clip_output(model):
+    """``model`` followed by a clip to [0, 1] (``ReLU(max_value=1)``, int8 ops in TFLite).
+
+    Used before int8 PTQ: the calibrated output range then covers the image range and
+    no int8 level is spent on overshoots (the QAT models clip in their output quantizer).
+    """
+    import keras
+
+    clipped = keras.layers.ReLU(max_value=1.0, name="clip_0_1")(model.outputs[0])
+    return keras.Model(model.inputs, clipped, name=model.name)
+
+
 def convert(model, quantize="none", representative_data=None, input_size=None,
             io="float32"):
     """Return the ``.tflite`` flatbuffer (bytes) of ``model``; see :func:`export_tflite`."""
     import tensorflow as tf
 
     _check_args(model, quantize, io, input_size, representative_data)
+    if quantize == "int8-ptq":
+        model = clip_output(model)
     converter = _converter(model, input_size)
     if quantize == "float16":
         converter.optimizations = [tf.lite.Optimize.DEFAULT]
@@ -135,7 +149,7 @@ def export_tflite(model, path, quantize="none", representative_data=None, input_
             ``.json`` (``model.tflite`` -> ``model.json``).
         quantize: ``"none"`` (float32), ``"float16"`` (float16 weights),
             ``"dynamic"`` (int8 weights, float activations), ``"int8-ptq"``
-            (full int8, ranges from ``representative_data``) or ``"int8-qat"`` (full
+            (full int8, ranges from ``representative_data``, output clipped to [0, 1]) or ``"int8-qat"`` (full
             int8, ranges from the fake-quant layers).
         representative_data: LR images in [0, 1] for ``"int8-ptq"`` (array
             ``(N, h, w, c)``, list of arrays or a callable returning one); 50-200 patches

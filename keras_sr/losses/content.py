@@ -100,7 +100,7 @@ def vgg_feature_extractor(layers=("block5_conv4",), network="vgg19", weights="im
     features = {}
     for layer in backbone.layers[1:last + 2]:
         if isinstance(layer, keras.layers.Conv2D):
-            config = dict(layer.get_config(), activation="linear")
+            config = dict(layer.get_config(), activation="linear", kernel_initializer="zeros")
             conv = keras.layers.Conv2D.from_config(config)
             pre = conv(x)
             conv.set_weights(layer.get_weights())

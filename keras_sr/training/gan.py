@@ -24,6 +24,7 @@ Save the trained network with ``trainer.generator.save(...)`` or
 """
 
 import keras
+import numpy as np
 from keras import ops
 
 from keras_sr.losses.composite import CompositeLoss
@@ -331,7 +332,7 @@ class GANTrainer(keras.Model):
         clone = keras.models.clone_model(self.generator)
         clone.set_weights(self.generator.get_weights())
         for variable, shadow in zip(clone.trainable_variables, self.ema_weights):
-            variable.assign(shadow)
+            variable.assign(np.array(shadow.value))  # a copy: JAX may donate buffers
         return clone
 
     def get_config(self):

@@ -78,6 +78,7 @@ def test_tiling_agrees_with_keras_sr_inference_tiling():
     np.testing.assert_allclose(np.asarray(theirs), ours, atol=1e-6)
 
 
+@pytest.mark.slow  # ~20 s unloaded (kotlinc); CI runs it through android_demo/ci.sh
 @pytest.mark.skipif(shutil.which("kotlinc") is None or not Path("/usr/share/java/junit4.jar").is_file(),
                     reason="kotlinc / junit4 missing: apt-get install -y kotlin junit4")
 def test_kotlin_core_junit_suite_passes(tmp_path):

@@ -68,4 +68,4 @@ def lapsrn_inference(pyramid_model, scale):
                          f"levels: {levels}")
     level = pyramid_model.get_layer(f"sr_x{scale}").output
     sr = keras.layers.Identity(dtype="float32", name="sr")(level)
-    return keras.Model(pyramid_model.inputs, sr, name="lapsrn")
+    return keras.Model(pyramid_model.inputs[0], sr, name="lapsrn")

@@ -1,0 +1,184 @@
+"""Training configuration: defaults, a YAML/dict loader and validation with clear errors.
+
+A config is a plain dict (or a YAML file holding one). Every key has a default except
+``model``, ``scale`` and ``data.train``; unknown keys are errors, so a typo never passes
+silently. See ``docs/training.md`` and ``configs/*.yaml`` for examples.
+"""
+
+import copy
+from pathlib import Path
+
+DEFAULTS = {
+    "model": None,              # name for keras_sr.models.get
+    "model_args": {},           # extra builder arguments (filters, num_blocks, ...)
+    "scale": None,
+    "channels": 3,              # 3: RGB, 1: Y of YCbCr
+    "weights": None,            # None, "pretrained" or a .weights.h5 path to start from
+    "data": {
+        "train": None,          # HR folder(s); names (T91, BSD200...) resolve in the data root
+        "train_lr": None,       # LR folder(s) for paired (real-world) training
+        "val": None,            # validation folder or set name (Set5...), None = no validation
+        "val_limit": None,      # score only the first N validation images
+        "patch_size": 24,       # LR patch side
+        "batch_size": 16,
+        "degradation": "bicubic",
+        "degradation_options": {},
+        "augment": True,
+    },
+    "loss": "l1",               # name, or {name: weight} / {name: {weight:, ...}}
+    "optimizer": {"name": "adam", "learning_rate": 1e-3},
+    "schedule": {"name": "constant"},
+    "epochs": 10,
+    "steps_per_epoch": 100,
+    "mixed_precision": None,    # None, "mixed_float16" or "mixed_bfloat16"
+    "distribution": None,       # None or "data_parallel"
+    "backend": None,            # informational: `keras-sr train --backend` sets KERAS_BACKEND
+    "seed": 0,
+    "output_dir": "runs/train",
+    "callbacks": {
+        "validate_every": 1,    # epochs between validation PSNR/SSIM
+        "images_every": 1,      # epochs between LR/bicubic/SR/HR PNG grids (0: never)
+        "tensorboard": True,
+        "plot": True,           # learning-curve PNG at the end
+        "verbose": "auto",      # Keras progress bar (with ETA)
+    },
+}
+
+OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop")
+SCHEDULES = ("constant", "step", "cosine", "exponential")
+MIXED_PRECISION = (None, "mixed_float16", "mixed_bfloat16")
+DISTRIBUTIONS = (None, "data_parallel")
+
+
+class ConfigError(ValueError):
+    """A training configuration is invalid (the message names the key and the value)."""
+
+
+def _merge(defaults, given, where):
+    out = copy.deepcopy(defaults)
+    for key, value in given.items():
+        if key not in defaults:
+            raise ConfigError(f"unknown config key {where}{key!r}; valid keys: "
+                              f"{', '.join(sorted(defaults))}")
+        if isinstance(defaults[key], dict) and key not in ("model_args",
+                                                           "degradation_options"):
+            if key in ("optimizer", "schedule"):
+                out[key] = dict(value) if isinstance(value, dict) else {"name": value}
+                continue
+            if not isinstance(value, dict):
+                raise ConfigError(f"config key {where}{key!r} must be a mapping; got {value!r}")
+            out[key] = _merge(defaults[key], value, f"{where}{key}.")
+        else:
+            out[key] = value
+    return out
+
+
+def read_config(source):
+    """Load a config from a YAML/JSON file or a dict and fill in the defaults.
+
+    Args:
+        source: path of a ``.yaml``/``.yml``/``.json`` file, or a dict.
+
+    Returns:
+        The complete config dict (validated by ``validate_config``).
+
+    Raises:
+        ConfigError: unknown key, bad value, missing required key.
+        FileNotFoundError: the file does not exist.
+    """
+    if isinstance(source, (str, Path)):
+        path = Path(source)
+        if not path.is_file():
+            raise FileNotFoundError(f"training config {str(path)!r} does not exist")
+        import yaml
+
+        given = yaml.safe_load(path.read_text()) or {}
+    else:
+        given = dict(source)
+    if not isinstance(given, dict):
+        raise ConfigError(f"a training config must be a mapping; got {type(given).__name__}")
+    config = _merge(DEFAULTS, given, "")
+    validate_config(config)
+    return config
+
+
+def _positive_int(config, key, value):
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError(f"config {key!r} must be a positive integer; got {value!r}")
+
+
+def _check_loss(loss):
+    from keras_sr.losses import NAMES
+
+    names = []
+    if isinstance(loss, str):
+        names = [loss]
+    elif isinstance(loss, dict) and loss:
+        for label, spec in loss.items():
+            names.append(spec.get("loss", label) if isinstance(spec, dict) else label)
+    else:
+        raise ConfigError(f"config 'loss' must be a loss name or a {{name: weight}} mapping; "
+                          f"got {loss!r}")
+    for name in names:
+        if name not in NAMES:
+            raise ConfigError(f"config 'loss': unknown loss name {name!r}; expected one of "
+                              f"{sorted(NAMES)}")
+
+
+def validate_config(config):
+    """Check a complete config (as returned by ``read_config``); raise ``ConfigError``.
+
+    Checks types and ranges, names (model, loss, optimizer, schedule, degradation), that
+    the model builds at ``scale``/``channels`` (an unsupported scale is reported with the
+    model's own message). Folders are checked when the datasets are built.
+    """
+    from keras_sr.data.degradations import ORDERS
+
+    if not config["model"] or not isinstance(config["model"], str):
+        raise ConfigError(f"config 'model' must be a model name (e.g. 'espcn'); got "
+                          f"{config['model']!r}")
+    _positive_int(config, "scale", config["scale"])
+    if config["channels"] not in (1, 3):
+        raise ConfigError(f"config 'channels' must be 1 (Y) or 3 (RGB); got {config['channels']!r}")
+    data = config["data"]
+    if not data["train"]:
+        raise ConfigError("config 'data.train' must name at least one HR folder (or set name)")
+    for key in ("patch_size", "batch_size"):
+        _positive_int(config, f"data.{key}", data[key])
+    for key in ("epochs", "steps_per_epoch"):
+        _positive_int(config, key, config[key])
+    if data["degradation"] not in ORDERS:
+        raise ConfigError(f"config 'data.degradation' must be one of {ORDERS}; got "
+                          f"{data['degradation']!r}")
+    _check_loss(config["loss"])
+    name = config["optimizer"].get("name")
+    if name not in OPTIMIZERS:
+        raise ConfigError(f"config 'optimizer.name' must be one of {OPTIMIZERS}; got {name!r}")
+    name = config["schedule"].get("name")
+    if name not in SCHEDULES:
+        raise ConfigError(f"config 'schedule.name' must be one of {SCHEDULES}; got {name!r}")
+    if config["mixed_precision"] not in MIXED_PRECISION:
+        raise ConfigError(f"config 'mixed_precision' must be one of {MIXED_PRECISION}; got "
+                          f"{config['mixed_precision']!r}")
+    if config["distribution"] not in DISTRIBUTIONS:
+        raise ConfigError(f"config 'distribution' must be one of {DISTRIBUTIONS}; got "
+                          f"{config['distribution']!r}")
+    every = config["callbacks"]["validate_every"]
+    if isinstance(every, bool) or not isinstance(every, int) or every < 0:
+        raise ConfigError(f"config 'callbacks.validate_every' must be an int >= 0; got {every!r}")
+    _check_model(config)
+
+
+def _check_model(config):
+    from keras_sr import models
+
+    try:
+        models.get(config["model"], scale=config["scale"], channels=config["channels"],
+                   **config["model_args"])
+    except (ValueError, TypeError) as error:
+        raise ConfigError(f"config 'model' {config['model']!r} at scale {config['scale']} and "
+                          f"channels {config['channels']}: {error}") from error
+
+
+__all__ = ["DEFAULTS", "ConfigError", "read_config", "validate_config", "OPTIMIZERS",
+           "SCHEDULES"]

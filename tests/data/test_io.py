@@ -1,0 +1,250 @@
+"""Tests of keras_sr.data.io: formats, bit depths, alpha, palette, EXIF, errors."""
+
+import struct
+import warnings
+import zlib
+
+import numpy as np
+import pytest
+from PIL import Image, ImageOps
+
+from keras_sr.data.io import (ImageReadError, LossyImageWarning, check_lossless, is_lossy,
+                              list_images, read_image, warn_if_lossy, write_image)
+
+
+def _write_png16(path, array):
+    """Minimal 16-bit PNG encoder (Pillow cannot write 16-bit colour PNG)."""
+    array = np.asarray(array, dtype=">u2")
+    height, width = array.shape[:2]
+    colour_type = {1: 0, 3: 2, 4: 6}[1 if array.ndim == 2 else array.shape[2]]
+    raw = b"".join(b"\x00" + array[i].tobytes() for i in range(height))
+
+    def chunk(kind, data):
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+
+    header = struct.pack(">IIBBBBB", width, height, 16, colour_type, 0, 0, 0)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+                     + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
+@pytest.fixture
+def rgb8(rng):
+    return rng.integers(0, 256, size=(12, 17, 3), dtype=np.uint8)
+
+
+@pytest.mark.parametrize("suffix", [".png", ".bmp", ".tif", ".webp"])
+def test_lossless_round_trip(tmp_path, rgb8, suffix):
+    path = write_image(tmp_path / f"a{suffix}", rgb8)
+    out = read_image(path)
+    assert out.dtype == np.float32 and out.shape == (12, 17, 3)
+    np.testing.assert_array_equal(np.round(out * 255).astype(np.uint8), rgb8)
+    assert not is_lossy(path)
+
+
+def test_write_float_rounds_and_clips(tmp_path):
+    values = np.array([[[-0.2, 0.5, 1.7], [0.1, 0.2, 0.3]]], dtype=np.float32)
+    out = read_image(write_image(tmp_path / "f.png", values))
+    expected = np.round(np.clip(values, 0, 1) * 255) / 255
+    np.testing.assert_allclose(out, expected, atol=1e-7)
+
+
+def test_write_creates_parents_atomically(tmp_path, rgb8):
+    path = tmp_path / "x" / "y" / "z.png"
+    write_image(path, rgb8)
+    write_image(path, rgb8[::-1])  # replaces the file in place
+    assert sorted(p.name for p in path.parent.iterdir()) == ["z.png"]
+    np.testing.assert_array_equal(np.round(read_image(path) * 255), rgb8[::-1])
+
+
+def test_write_accepts_batch_of_one_and_grey(tmp_path, rgb8):
+    write_image(tmp_path / "b.png", rgb8[None])
+    write_image(tmp_path / "g.png", rgb8[..., :1])
+    assert read_image(tmp_path / "b.png").shape == (12, 17, 3)
+    assert read_image(tmp_path / "g.png", mode=None).shape == (12, 17, 1)
+
+
+@pytest.mark.parametrize("bad, message", [
+    (np.zeros((4, 4, 2), np.float32), "shape"),
+    (np.full((4, 4, 3), np.nan, np.float32), "NaN"),
+    (np.zeros((4, 4, 3), np.int64), "dtype"),
+])
+def test_write_rejects_bad_arrays(tmp_path, bad, message):
+    with pytest.raises(ValueError, match=message):
+        write_image(tmp_path / "bad.png", bad)
+
+
+def test_write_rejects_lossy_suffix(tmp_path, rgb8):
+    with pytest.raises(ValueError, match="jpg"):
+        write_image(tmp_path / "a.jpg", rgb8)
+
+
+def test_jpeg_reads_close_and_is_lossy(tmp_path, rgb8):
+    smooth = np.repeat(np.repeat(rgb8[:3, :4], 8, 0), 8, 1)
+    Image.fromarray(smooth).save(tmp_path / "a.jpg", quality=95)
+    out = read_image(tmp_path / "a.jpg")
+    assert out.shape == smooth.shape
+    assert np.abs(out * 255 - smooth).mean() < 6
+    assert is_lossy(tmp_path / "a.jpg")
+
+
+def test_webp_lossy_and_lossless_detected(tmp_path, rgb8):
+    Image.fromarray(rgb8).save(tmp_path / "lossy.webp", quality=80)
+    Image.fromarray(rgb8).save(tmp_path / "lossless.webp", lossless=True)
+    Image.fromarray(np.dstack([rgb8, rgb8[..., :1]])).save(tmp_path / "alpha.webp", quality=80)
+    assert is_lossy(tmp_path / "lossy.webp")
+    assert is_lossy(tmp_path / "alpha.webp")
+    assert not is_lossy(tmp_path / "lossless.webp")
+
+
+def test_check_lossless_warns_only_for_lossy(tmp_path, rgb8):
+    write_image(tmp_path / "a.png", rgb8)
+    Image.fromarray(rgb8).save(tmp_path / "b.jpg")
+    with pytest.warns(LossyImageWarning, match="b.jpg"):
+        lossy = check_lossless([tmp_path / "a.png", tmp_path / "b.jpg"])
+    assert lossy == [tmp_path / "b.jpg"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert check_lossless([tmp_path / "a.png"]) == []
+        assert warn_if_lossy(tmp_path / "a.png") is False
+
+
+def test_16bit_grey_png_divides_by_65535(tmp_path):
+    values = np.array([[0, 1, 257, 65535], [1000, 30000, 40000, 65534]], dtype=np.uint16)
+    Image.fromarray(values).save(tmp_path / "g16.png")
+    out = read_image(tmp_path / "g16.png", mode=None)
+    assert out.shape == (2, 4, 1)
+    np.testing.assert_allclose(out[..., 0], values / 65535.0, rtol=0, atol=1e-7)
+
+
+@pytest.mark.parametrize("channels", [3, 4])
+def test_16bit_colour_png_keeps_16_bits(tmp_path, rng, channels):
+    values = rng.integers(0, 65536, size=(5, 6, channels)).astype(np.uint16)
+    if channels == 4:
+        values[..., 3] = 65535  # opaque, so compositing leaves the colour unchanged
+    _write_png16(tmp_path / "c16.png", values)
+    out = read_image(tmp_path / "c16.png")
+    np.testing.assert_allclose(out, values[..., :3] / 65535.0, rtol=0, atol=1e-7)
+
+
+def test_16bit_colour_tiff_keeps_16_bits(tmp_path, rng):
+    tifffile = pytest.importorskip("tifffile")
+    values = rng.integers(0, 65536, size=(5, 6, 3)).astype(np.uint16)
+    tifffile.imwrite(tmp_path / "c16.tif", values, photometric="rgb")
+    out = read_image(tmp_path / "c16.tif")
+    np.testing.assert_allclose(out, values / 65535.0, rtol=0, atol=1e-7)
+
+
+def test_grey_modes(tmp_path, rgb8):
+    grey = rgb8[..., 0]
+    write_image(tmp_path / "g.png", grey)
+    rgb = read_image(tmp_path / "g.png")
+    assert rgb.shape == (12, 17, 3)
+    np.testing.assert_array_equal(rgb[..., 0], rgb[..., 2])
+    np.testing.assert_allclose(read_image(tmp_path / "g.png", mode="L")[..., 0], grey / 255.0,
+                               atol=1e-7)
+    y = read_image(tmp_path / "g.png", mode="Y")[..., 0]
+    np.testing.assert_allclose(y, (16 + 219 * (grey / 255.0)) / 255.0, atol=1e-6)
+
+
+def test_rgb_to_l_and_y(tmp_path, rgb8):
+    write_image(tmp_path / "c.png", rgb8)
+    x = rgb8.astype(np.float64) / 255.0
+    luma = x @ [0.299, 0.587, 0.114]
+    y = (16 + x @ [65.481, 128.553, 24.966]) / 255.0
+    np.testing.assert_allclose(read_image(tmp_path / "c.png", mode="L")[..., 0], luma, atol=1e-6)
+    np.testing.assert_allclose(read_image(tmp_path / "c.png", mode="Y")[..., 0], y, atol=1e-6)
+
+
+def test_rgba_composited_or_dropped(tmp_path):
+    rgba = np.array([[[255, 0, 0, 0], [255, 0, 0, 255], [0, 0, 0, 51]]], dtype=np.uint8)
+    Image.fromarray(rgba, "RGBA").save(tmp_path / "a.png")
+    white = read_image(tmp_path / "a.png")
+    np.testing.assert_allclose(white[0, 0], [1, 1, 1], atol=1e-7)   # transparent -> white
+    np.testing.assert_allclose(white[0, 1], [1, 0, 0], atol=1e-7)   # opaque kept
+    np.testing.assert_allclose(white[0, 2], [0.8, 0.8, 0.8], atol=1e-6)  # 20% black on white
+    black = read_image(tmp_path / "a.png", alpha="black")
+    np.testing.assert_allclose(black[0, 0], [0, 0, 0], atol=1e-7)
+    dropped = read_image(tmp_path / "a.png", alpha="drop")
+    np.testing.assert_allclose(dropped[0, 0], [1, 0, 0], atol=1e-7)
+
+
+def test_palette_images(tmp_path, rgb8):
+    image = Image.fromarray(rgb8).quantize(colors=16)
+    image.save(tmp_path / "p.png")
+    expected = np.asarray(image.convert("RGB"), dtype=np.float32) / 255
+    np.testing.assert_allclose(read_image(tmp_path / "p.png"), expected, atol=1e-7)
+    image.info["transparency"] = 0
+    image.save(tmp_path / "pt.png", transparency=0)
+    out = read_image(tmp_path / "pt.png")
+    index = np.asarray(image)
+    np.testing.assert_allclose(out[index == 0], 1.0, atol=1e-7)  # transparent index -> white
+    np.testing.assert_allclose(out[index != 0], expected[index != 0], atol=1e-7)
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_exif_orientation_matches_pillow(tmp_path, rgb8, orientation):
+    image = Image.fromarray(rgb8)
+    exif = image.getexif()
+    exif[0x0112] = orientation
+    image.save(tmp_path / "o.png", exif=exif.tobytes())
+    with Image.open(tmp_path / "o.png") as opened:
+        expected = np.asarray(ImageOps.exif_transpose(opened).convert("RGB")) / 255.0
+    out = read_image(tmp_path / "o.png")
+    assert out.shape == expected.shape
+    np.testing.assert_allclose(out, expected, atol=1e-7)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(FileNotFoundError, match="nothere.png"):
+        read_image(tmp_path / "nothere.png")
+
+
+def test_not_an_image(tmp_path):
+    (tmp_path / "text.png").write_text("hello")
+    with pytest.raises(ImageReadError, match="text.png"):
+        read_image(tmp_path / "text.png")
+
+
+@pytest.mark.parametrize("suffix", [".png", ".jpg"])
+def test_truncated_file(tmp_path, rng, suffix):
+    noise = rng.integers(0, 256, size=(64, 64, 3), dtype=np.uint8)
+    Image.fromarray(noise).save(tmp_path / f"full{suffix}")
+    data = (tmp_path / f"full{suffix}").read_bytes()
+    (tmp_path / f"cut{suffix}").write_bytes(data[: len(data) // 2])
+    with pytest.raises(ImageReadError, match=f"cut\\{suffix}.*(truncated|corrupt)"):
+        read_image(tmp_path / f"cut{suffix}")
+
+
+def test_corrupt_data(tmp_path, rgb8):
+    write_image(tmp_path / "a.png", rgb8)
+    data = bytearray((tmp_path / "a.png").read_bytes())
+    data[60:80] = b"\x00" * 20  # inside the compressed pixel data
+    (tmp_path / "bad.png").write_bytes(bytes(data))
+    with pytest.raises(ImageReadError, match="bad.png"):
+        read_image(tmp_path / "bad.png")
+    assert issubclass(ImageReadError, ValueError)
+
+
+def test_bad_arguments(tmp_path, rgb8):
+    path = write_image(tmp_path / "a.png", rgb8)
+    with pytest.raises(ValueError, match="mode"):
+        read_image(path, mode="CMYK")
+    with pytest.raises(ValueError, match="alpha"):
+        read_image(path, alpha="grey")
+
+
+def test_list_images(tmp_path, rgb8):
+    for name in ["b.PNG", "a.jpg", "c.webp", ".hidden.png", "notes.txt"]:
+        (tmp_path / name).write_bytes(b"")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "d.bmp").write_bytes(b"")
+    assert [p.name for p in list_images(tmp_path)] == ["a.jpg", "b.PNG", "c.webp"]
+    assert [p.name for p in list_images(tmp_path, recursive=True)] == [
+        "a.jpg", "b.PNG", "c.webp", "d.bmp"]
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ValueError, match="no image files"):
+        list_images(tmp_path / "empty")
+    with pytest.raises(FileNotFoundError, match="missing"):
+        list_images(tmp_path / "missing")
+

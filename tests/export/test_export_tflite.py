@@ -1,0 +1,112 @@
+"""Tests of keras_sr.export: conversion modes, int8 graph, sidecar, parity with Keras."""
+
+import json
+
+import keras
+import numpy as np
+import pytest
+from toy_models import every_layer_model, tiny_espcn
+
+from keras_sr.export import (
+    TFLiteModel, export_tflite, integer_core_problems, list_ops, op_counts, read_sidecar)
+from keras_sr.quantization import fine_tune, quantize_model
+
+pytestmark = pytest.mark.tf_only
+
+
+def _np(x):
+    return np.asarray(keras.ops.convert_to_numpy(x))
+
+
+def _psnr(a, b):
+    return float(10 * np.log10(1.0 / np.mean((a - b) ** 2)))
+
+
+@pytest.fixture(scope="module")
+def images():
+    rng = np.random.default_rng(1)
+    coarse = rng.uniform(0, 1, (8, 5, 5, 3))
+    smooth = np.repeat(np.repeat(coarse, 4, 1), 4, 2)[:, :16, :16]
+    return np.clip(smooth + rng.normal(0, 0.03, smooth.shape), 0, 1).astype("float32")
+
+
+@pytest.fixture(scope="module")
+def qat_tflite(tmp_path_factory, images):
+    keras.utils.set_random_seed(0)
+    qat = quantize_model(every_layer_model(scale=2), calibration_data=images)
+    hr = np.repeat(np.repeat(images, 2, 1), 2, 2)
+    fine_tune(qat, images, hr, epochs=1, batch_size=4)
+    path = export_tflite(qat, tmp_path_factory.mktemp("qat") / "model.tflite",
+                         quantize="int8-qat")
+    return qat, path
+
+
+def test_qat_graph_is_full_integer(qat_tflite):
+    _, path = qat_tflite
+    ops = list_ops(path)
+    counts = op_counts(ops)
+    assert counts["CONV_2D"] == 5 and counts["DEPTH_TO_SPACE"] == 1
+    assert {"PRELU", "LEAKY_RELU", "ADD", "CONCATENATION", "TRANSPOSE_CONV"} <= set(counts)
+    assert integer_core_problems(ops) == []
+    for op in ops:
+        if op["op"] in ("CONV_2D", "DEPTH_TO_SPACE"):
+            assert op["inputs"][0] == "int8" and op["outputs"] == ["int8"]
+
+
+def test_qat_tflite_matches_keras_twin(qat_tflite, images):
+    qat, path = qat_tflite
+    tflite = TFLiteModel(path)
+    for size in ((16, 16), (12, 8)):  # dynamic H/W: the interpreter resizes
+        x = images[:1, :size[0], :size[1]]
+        got, want = tflite(x), _np(qat(x))
+        assert got.shape == (1, 2 * size[0], 2 * size[1], 3)
+        # same int8 grid: a few rounding disagreements of one output step at most
+        assert np.abs(got - want).max() <= 3 / 255 + 1e-6
+        assert _psnr(got, want) > 45.0
+
+
+def test_float_graph_finds_float_ops(tmp_path):
+    path = export_tflite(tiny_espcn(), tmp_path / "float.tflite")
+    problems = integer_core_problems(list_ops(path))
+    assert problems and "CONV_2D" in problems[0]
+
+
+@pytest.mark.parametrize("quantize", ["none", "float16", "dynamic"])
+def test_float_modes_match_keras(tmp_path, images, quantize):
+    model = tiny_espcn()
+    path = export_tflite(model, tmp_path / f"{quantize}.tflite", quantize=quantize)
+    got = TFLiteModel(path)(images[:1])
+    tolerance = {"none": 1e-5, "float16": 5e-3, "dynamic": 5e-2}[quantize]
+    assert np.abs(got - _np(model(images[:1]))).max() < tolerance
+
+
+def test_ptq_uint8_io_and_sidecar(tmp_path, images):
+    model = tiny_espcn()
+    path = export_tflite(model, tmp_path / "ptq.tflite", quantize="int8-ptq",
+                         representative_data=images, io="uint8", input_size=(16, 16))
+    sidecar = read_sidecar(path)
+    assert json.loads((tmp_path / "ptq.json").read_text()) == sidecar
+    assert sidecar["scale"] == 2 and sidecar["channels"] == 3
+    assert sidecar["colour_space"] == "RGB" and sidecar["quantize"] == "int8-ptq"
+    assert sidecar["input"]["dtype"] == "uint8" and sidecar["output"]["dtype"] == "uint8"
+    assert sidecar["input"]["shape"] == [1, 16, 16, 3] and not sidecar["dynamic_size"]
+    assert sidecar["input"]["quant_scale"] == pytest.approx(1 / 255, rel=0.05)
+    # receptive radius of 5x5 + 3x3 + 3x3 convs = 2 + 1 + 1 LR px
+    assert sidecar["receptive_radius"] == 4 and sidecar["tile"]["overlap"] == 4
+    assert sidecar["tile"]["size"] == 16 - 2 * 4
+    model_tfl = TFLiteModel(path)
+    got = model_tfl(images[:1])
+    assert _psnr(got, np.clip(_np(model(images[:1])), 0, 1)) > 30.0
+    with pytest.raises(ValueError, match="fixed input shape"):
+        model_tfl(images[:1, :8, :8])
+
+
+def test_bad_requests(tmp_path, images):
+    with pytest.raises(ValueError, match="representative_data"):
+        export_tflite(tiny_espcn(), tmp_path / "a.tflite", quantize="int8-ptq")
+    with pytest.raises(ValueError, match="fake-quant"):
+        export_tflite(tiny_espcn(), tmp_path / "b.tflite", quantize="int8-qat")
+    with pytest.raises(ValueError, match="io="):
+        export_tflite(tiny_espcn(), tmp_path / "c.tflite", io="uint8")
+    with pytest.raises(ValueError, match="quantize"):
+        export_tflite(tiny_espcn(), tmp_path / "d.tflite", quantize="int4")
