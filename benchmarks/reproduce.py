@@ -223,6 +223,51 @@ def build_pool(folders, scale, channels, scale_augment=(1.0,)):
     return lrs, hrs
 
 
+def load_pool(folders, scale, channels, scale_augment=(1.0,), cache_dir=None):
+    """:func:`build_pool`, cached as ``.npz`` under ``cache_dir`` (default runs/reproduce).
+
+    On JAX, eager ``imresize`` compiles every op for every new image shape (minutes for
+    291 images on a busy CPU), so the pool is built once in a TensorFlow-backend
+    subprocess when TensorFlow is installed, then loaded from the cache.
+    """
+    import hashlib
+    import subprocess
+
+    import keras
+    key = json.dumps([[str(Path(f).resolve()) for f in folders], scale, channels,
+                      list(scale_augment)])
+    cache = Path(cache_dir or CHECKPOINTS) / "pools" / (
+        hashlib.sha1(key.encode()).hexdigest()[:16] + ".npz")
+    if not cache.exists():
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        if keras.backend.backend() != "tensorflow" and _has_tensorflow():
+            code = ("import sys, json; sys.path.insert(0, %r); import reproduce as r; "
+                    "a = json.loads(%r); r.save_pool(r.build_pool(*a), %r)"
+                    % (str(Path(__file__).parent), json.dumps(json.loads(key)), str(cache)))
+            subprocess.run([sys.executable, "-c", code], check=True,
+                           env={**os.environ, "KERAS_BACKEND": "tensorflow"})
+        else:
+            save_pool(build_pool(folders, scale, channels, scale_augment), cache)
+    with np.load(cache) as data:
+        n = len(data.files) // 2
+        return [data[f"lr{i}"] for i in range(n)], [data[f"hr{i}"] for i in range(n)]
+
+
+def _has_tensorflow():
+    import importlib.util
+    return importlib.util.find_spec("tensorflow") is not None
+
+
+def save_pool(pool, path):
+    """Writes a (lrs, hrs) pool to ``path`` atomically."""
+    lrs, hrs = pool
+    arrays = {f"lr{i}": a for i, a in enumerate(lrs)}
+    arrays.update({f"hr{i}": a for i, a in enumerate(hrs)})
+    tmp = Path(str(path) + ".tmp.npz")
+    np.savez(tmp, **arrays)
+    os.replace(tmp, path)
+
+
 def sample_batch(lrs, hrs, scale, lr_patch, batch_size, seed, step, augment="none"):
     """The batch of training step ``step``: a function of ``seed`` and ``step`` only.
 
@@ -394,10 +439,12 @@ def train(name, scale, steps, seed=0, max_minutes=None, checkpoint=None,
         say(f"resumed {checkpoint} at step {step} ({elapsed / 60:.1f} min trained)")
 
     t0 = time.time()
-    lrs, hrs = build_pool(folders, scale, channels, recipe["scale_augment"])
+    lrs, hrs = load_pool(folders, scale, channels, recipe["scale_augment"],
+                         cache_dir=checkpoint.parent)
     say(f"{len(lrs)} training images from {[f.name for f in folders]} "
         f"({time.time() - t0:.1f} s); LR patch {lr_patch}, batch {recipe['batch_size']}")
-    val = list(zip(*build_pool([root / "Set5"], scale, channels))) if (
+    val = list(zip(*load_pool([root / "Set5"], scale, channels,
+                              cache_dir=checkpoint.parent))) if (
         validate and channels == 1) else []
 
     loop = FastLoop(model, optimizer, recipe["loss"], steps_per_call=steps_per_call)
@@ -459,28 +506,47 @@ def evaluate_all(model, name, scale, sets=EVAL_SETS):
 
 
 def weight_file(name, scale, channels):
-    """Where the package keeps a pretrained model (keras_sr.models' naming)."""
-    try:
-        from keras_sr.models import pretrained_path  # if the models helper provides one
-        return Path(pretrained_path(name, scale=scale, channels=channels))
-    except (ImportError, TypeError):
-        suffix = "" if channels == 3 else f"_c{channels}"
-        return WEIGHTS / f"{name}_x{scale}{suffix}.weights.h5"
+    """Where the package keeps a pretrained model: ``keras_sr/weights/<name>_x<s>_c<c>...``."""
+    from keras_sr.models.pretrained import WEIGHTS_DIR, weights_filename
+    return Path(WEIGHTS_DIR) / weights_filename(name, scale, channels)
+
+
+def as_package_model(model, name, scale, channels):
+    """The trained weights in a fresh ``keras_sr.models.get`` model (transfer by order)."""
+    from keras_sr import models
+    packaged = models.get(name, scale=scale, channels=channels)
+    packaged.set_weights(model.get_weights())
+    return packaged
 
 
 def export_weights(model, name, scale, info, table):
-    """Writes the package's pretrained weights and a JSON sidecar beside them."""
-    path = weight_file(name, scale, info["channels"])
+    """Writes the package's pretrained weights and a JSON sidecar beside them.
+
+    The file is checked by loading it back with ``keras_sr.models.get(...,
+    weights="pretrained")`` and comparing outputs on a random image.
+    """
+    from keras_sr import models
+    channels = info["channels"]
+    packaged = as_package_model(model, name, scale, channels)
+    path = weight_file(name, scale, channels)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name("tmp_" + path.name)
-    model.save_weights(tmp)
+    packaged.save_weights(tmp)
     os.replace(tmp, path)
-    sidecar = {"model": name, "scale": scale, "channels": info["channels"],
-               "colour_space": "Y (BT.601)" if info["channels"] == 1 else "RGB",
+    probe = np.random.default_rng(0).random((1, 24, 20, channels), dtype="float32")
+    loaded = models.get(name, scale=scale, channels=channels, weights="pretrained")
+    np.testing.assert_allclose(np.asarray(loaded(probe)), np.asarray(model(probe)),
+                               rtol=1e-5, atol=1e-5)
+    sidecar = {"model": name, "scale": scale, "channels": channels,
+               "colour_space": "Y (BT.601)" if channels == 1 else "RGB",
                "recipe": info["recipe"], "steps": info["steps_done"],
-               "train_sets": info["train_sets"], "seed": info["seed"],
+               "train_seconds": info["train_seconds"], "train_sets": info["train_sets"],
+               "seed": info["seed"], "params": int(packaged.count_params()),
                "psnr_y": {k: v["psnr"] for k, v in table.items()},
-               "made_by": "benchmarks/reproduce.py"}
+               "ssim_y": {k: v["ssim"] for k, v in table.items()},
+               "paper_psnr_y": {k: v["paper_psnr"] for k, v in table.items()},
+               "made_by": f"benchmarks/reproduce.py {name} --scale {scale} "
+                          f"--steps {info['steps_planned']}"}
     path.with_name(path.name.replace(".weights.h5", ".json")).write_text(
         json.dumps(sidecar, indent=2) + "\n")
     return path

@@ -30,11 +30,11 @@ def add_arguments(parser):
 
 def _build_model(args):
     """Build the named model (keras_sr.models is imported only when needed)."""
-    from keras_sr import models
-
     weights = args.weights
     if weights not in (None, "pretrained") and not Path(weights).is_file():
         raise FileNotFoundError(f"--weights: no such file: {weights}")
+    from keras_sr import models
+
     kwargs = {"scale": args.scale, "weights": weights}
     if args.channels is not None:
         kwargs["channels"] = args.channels

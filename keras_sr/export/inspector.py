@@ -50,11 +50,11 @@ def is_float_op(op):
     return any(t.startswith("float") for t in op["inputs"] + op["outputs"])
 
 
-def integer_core_problems(ops, core_ops=("CONV_2D", "DEPTH_TO_SPACE")):
+def integer_core_problems(ops, core_ops=("CONV_2D", "DEPTH_TO_SPACE", "TRANSPOSE_CONV")):
     """Check that a graph is full-integer between its first and last core op.
 
-    Every ``CONV_2D`` and ``DEPTH_TO_SPACE`` must read and write int8 activations (bias
-    int32), and no op between the first and the last of them may touch a float tensor.
+    Every ``CONV_2D``, ``DEPTH_TO_SPACE`` and ``TRANSPOSE_CONV`` must read and write int8
+    activations (bias int32), and no op between the first and the last of them may touch a float tensor.
 
     Args:
         ops: a :func:`list_ops` result.
@@ -69,7 +69,9 @@ def integer_core_problems(ops, core_ops=("CONV_2D", "DEPTH_TO_SPACE")):
         return [f"no {' / '.join(core_ops)} op in the graph"]
     for i in positions:
         op = ops[i]
-        activations = op["outputs"] + op["inputs"][:1]
+        # TRANSPOSE_CONV's first input is the int32 output shape, its data is input 2
+        data = op["inputs"][2:3] if op["op"] == "TRANSPOSE_CONV" else op["inputs"][:1]
+        activations = op["outputs"] + data
         if any(t != "int8" for t in activations):
             problems.append(f"op {op['index']} {op['op']} is not int8: inputs {op['inputs']}, "
                             f"outputs {op['outputs']}")

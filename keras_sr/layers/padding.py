@@ -34,11 +34,28 @@ class PadToMultiple(keras.layers.Layer):
         self.multiple = multiple
         self.mode = mode
 
+    def _pad_axis(self, x, axis):
+        # Concatenate a mirrored (or zero) slice instead of ops.pad: with a dynamic pad
+        # amount, TensorFlow's pad loses the static channel count, which TFLite needs.
+        length = ops.shape(x)[axis]
+        pad = (self.multiple - length % self.multiple) % self.multiple
+        if self.mode == "reflect":
+            tail = ops.flip(ops.take(x, ops.arange(length - 1 - pad, length - 1), axis=axis),
+                            axis=axis)
+        else:
+            tail = ops.flip(ops.take(x, ops.arange(length - pad, length), axis=axis),
+                            axis=axis)
+            if self.mode == "constant":
+                tail = ops.zeros_like(tail)
+        return ops.concatenate([x, tail], axis=axis)
+
     def call(self, inputs):
-        shape = ops.shape(inputs)
-        pad_h = (self.multiple - shape[1] % self.multiple) % self.multiple
-        pad_w = (self.multiple - shape[2] % self.multiple) % self.multiple
-        return ops.pad(inputs, [[0, 0], [0, pad_h], [0, pad_w], [0, 0]], mode=self.mode)
+        if self.multiple == 1:
+            return inputs
+        padded = self._pad_axis(self._pad_axis(inputs, 1), 2)
+        # Re-state the static channel count (TensorFlow's shape inference drops it).
+        shape = ops.shape(padded)
+        return ops.reshape(padded, (-1, shape[1], shape[2], inputs.shape[-1]))
 
     def compute_output_shape(self, input_shape):
         def grow(n):

@@ -53,7 +53,10 @@ class PyramidPooling(keras.layers.Layer):
         if self.global_pool:
             mean = ops.mean(inputs, axis=(1, 2), keepdims=True)
             levels.append(ops.zeros_like(inputs) + mean)
-        return ops.concatenate(levels, axis=-1)
+        output = ops.concatenate(levels, axis=-1)
+        # Re-state the static channel count: TensorFlow's repeat with dynamic sizes drops
+        # it, and the TFLite converter needs it for the next convolution.
+        return ops.reshape(output, (-1, shape[1], shape[2], inputs.shape[-1] * len(levels)))
 
     def compute_output_shape(self, input_shape):
         count = 1 + len(self.pool_sizes) + int(self.global_pool)

@@ -9,7 +9,7 @@
 import functools
 import inspect
 
-from keras_sr.models.complexity import count_macs, macs_per_pixel
+from keras_sr.models.complexity import count_macs, macs_per_pixel, receptive_field
 from keras_sr.models.discriminators import patch_discriminator, srgan_discriminator
 from keras_sr.models.iterative import dbpn, dbpn_small, hourglass
 from keras_sr.models.post_upsampling import edsr, edsr_baseline, espcn, fsrcnn
@@ -145,6 +145,7 @@ __all__ = [
     "DISCRIMINATORS", "GENERATORS", "MODELS", "STRATEGIES", "WEIGHTS_DIR", "available",
     "available_weights", "count_macs", "dbpn", "dbpn_small", "edsr", "edsr_baseline",
     "espcn", "find_weights", "fsrcnn", "get", "hourglass", "lapsrn", "lapsrn_inference",
-    "load_weights", "macs_per_pixel", "patch_discriminator", "srcnn", "srcnn_955",
+    "load_weights", "macs_per_pixel", "patch_discriminator", "receptive_field", "srcnn",
+    "srcnn_955",
     "srgan_discriminator", "vdsr",
 ]

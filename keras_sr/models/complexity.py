@@ -84,3 +84,25 @@ def macs_per_pixel(model, input_size=24, per="output"):
         raise ValueError(f"macs_per_pixel: `per` must be 'output' or 'input'; got {per!r}")
     macs, input_pixels, output_pixels = count_macs(model, input_size)
     return macs / (output_pixels if per == "output" else input_pixels)
+
+
+def receptive_field(model):
+    """Receptive field (pixels, one side) of a plain chain of convolutions, in input pixels.
+
+    Walks the ``Conv2D`` layers in order: ``rf = 1 + sum((k - 1) * dilation * jump)``
+    with ``jump`` the product of the strides before each layer. Valid for models that
+    are a single chain (SRCNN, VDSR, ESPCN's convs, PatchGAN); skips transposed convs.
+
+    Args:
+        model: ``keras.Model``.
+
+    Returns:
+        int.
+    """
+    field, jump = 1, 1
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.Conv2D) and not isinstance(
+                layer, keras.layers.Conv2DTranspose):
+            field += (layer.kernel_size[0] - 1) * layer.dilation_rate[0] * jump
+            jump *= layer.strides[0]
+    return field

@@ -11,15 +11,15 @@ def weights_filename(name, scale, channels=None):
     return f"{name}_x{scale}{suffix}.weights.h5"
 
 
-def available_weights(weights_dir=WEIGHTS_DIR):
-    """Sorted names of the ``.weights.h5`` files in ``weights_dir``."""
-    weights_dir = Path(weights_dir)
+def available_weights(weights_dir=None):
+    """Sorted names of the ``.weights.h5`` files in ``weights_dir`` (default: shipped)."""
+    weights_dir = Path(WEIGHTS_DIR if weights_dir is None else weights_dir)
     if not weights_dir.is_dir():
         return []
     return sorted(p.name for p in weights_dir.glob("*.weights.h5"))
 
 
-def find_weights(name, scale, channels, weights_dir=WEIGHTS_DIR):
+def find_weights(name, scale, channels, weights_dir=None):
     """Path of the shipped weights for ``name`` at ``scale`` and ``channels``.
 
     Looks for ``<name>_x<scale>_c<channels>.weights.h5`` first, then for
@@ -29,7 +29,7 @@ def find_weights(name, scale, channels, weights_dir=WEIGHTS_DIR):
     Raises:
         FileNotFoundError: naming the files tried and listing those that exist.
     """
-    weights_dir = Path(weights_dir)
+    weights_dir = Path(WEIGHTS_DIR if weights_dir is None else weights_dir)
     tried = [weights_filename(name, scale, channels), weights_filename(name, scale)]
     for filename in tried:
         path = weights_dir / filename

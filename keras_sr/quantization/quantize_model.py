@@ -6,7 +6,9 @@ Keras model computes what the converted int8 graph computes:
 - after every ``Conv2D`` / ``Conv2DTranspose``, or after its ReLU / ReLU6 when that is
   the conv's only consumer (TFLite fuses them into the conv);
 - after every other activation (PReLU, LeakyReLU, clipped ReLU), ``Add``,
-  ``Concatenate`` and ``Resize``;
+  ``Concatenate``, ``Rescaling`` (EDSR's mean shift) and ``Resize``;
+- tanh and sigmoid (also as a conv's ``activation``, split off into their own layer)
+  get the fixed output grids of the TFLite int8 kernels: [-1, 127/128] and [0, 255/256];
 - not after ``PixelShuffle`` (``DEPTH_TO_SPACE`` only moves int8 values);
 - at the output, a fixed ``[0, 1]`` quantizer: it clips the image to [0, 1] before
   quantizing, so no int8 level is wasted on overshoots (it replaces the quantizer of
@@ -26,11 +28,13 @@ CONV_TYPES = {keras.layers.Conv2D: QuantizedConv2D,
 PASS_THROUGH_NAMES = ("PixelShuffle",)
 # Layers with their own int8 kernel and a requantized output.
 REQUANTIZED_NAMES = ("Add", "Concatenate", "Resize", "LeakyReLU", "PReLU", "ReLU",
-                     "Activation")
+                     "Activation", "Rescaling")
 FUSED_ACTIVATIONS = ("relu", "relu6", "linear")
+# Activations whose TFLite int8 kernel has a fixed output grid: (min, max) of that grid.
+FIXED_GRID_ACTIVATIONS = {"tanh": (-1.0, 127.0 / 128.0), "sigmoid": (0.0, 255.0 / 256.0)}
 SUPPORTED = ("InputLayer", "Conv2D", "Conv2DTranspose", "ReLU", "ReLU(max_value=...)",
-             "PReLU", "LeakyReLU", "Activation('relu'|'relu6'|'linear')", "Add",
-             "Concatenate", "PixelShuffle", "Resize")
+             "PReLU", "LeakyReLU", "Activation('relu'|'relu6'|'linear'|'tanh'|'sigmoid')",
+             "Add", "Concatenate", "Rescaling", "PixelShuffle", "Resize")
 
 
 def _unsupported(layer, why=""):
@@ -60,14 +64,18 @@ def _kind(layer):
         return "input"
     if type(layer) in CONV_TYPES:
         activation = _activation_name(layer.activation)
-        if activation not in FUSED_ACTIVATIONS:
-            raise _unsupported(layer, f"conv activation {activation!r} is not fusable in "
-                                      "TFLite int8; use relu/relu6 or a separate layer")
+        if activation not in FUSED_ACTIVATIONS + tuple(FIXED_GRID_ACTIVATIONS):
+            raise _unsupported(layer, f"conv activation {activation!r} has no TFLite int8 "
+                                      "kernel; use relu/relu6/tanh/sigmoid")
         return "conv"
     if name in PASS_THROUGH_NAMES:
         return "pass"
-    if name == "Activation" and _activation_name(layer.activation) not in FUSED_ACTIVATIONS:
-        raise _unsupported(layer, f"activation {_activation_name(layer.activation)!r}")
+    if name == "Activation":
+        activation = _activation_name(layer.activation)
+        if activation in FIXED_GRID_ACTIVATIONS:
+            return "fixed_grid"
+        if activation not in FUSED_ACTIVATIONS:
+            raise _unsupported(layer, f"activation {activation!r}")
     if name == "ReLU" and float(layer.threshold) != 0.0:
         raise _unsupported(layer, "ReLU threshold != 0 has no TFLite kernel")
     if name in REQUANTIZED_NAMES:
@@ -78,6 +86,8 @@ def _kind(layer):
 def _clone_layer(layer):
     config = layer.get_config()
     if type(layer) in CONV_TYPES:
+        if _activation_name(layer.activation) in FIXED_GRID_ACTIVATIONS:
+            config["activation"] = "linear"  # split off, see quantize_model
         return CONV_TYPES[type(layer)].from_config(config)
     if isinstance(layer, keras.layers.PReLU):
         return QuantizedPReLU.from_config(config)
@@ -178,7 +188,19 @@ def quantize_model(model, activation_range="ema", momentum=0.99, calibration_dat
         outputs = new_layer(*args, **kwargs)
         new_layer.set_weights(layer.get_weights())
         needs_quant = kind == "requant" or (kind == "conv" and not fused_into_next(node))
-        if id(node) in output_nodes:
+        grid = None
+        if kind == "fixed_grid":
+            grid = FIXED_GRID_ACTIVATIONS[_activation_name(layer.activation)]
+        elif kind == "conv" and _activation_name(layer.activation) in FIXED_GRID_ACTIVATIONS:
+            activation = _activation_name(layer.activation)
+            outputs = quantizer(f"{layer.name}_quant")(outputs)
+            outputs = keras.layers.Activation(activation, name=f"{layer.name}_{activation}")(
+                outputs)
+            grid = FIXED_GRID_ACTIVATIONS[activation]
+        if grid is not None and id(node) not in output_nodes:
+            outputs = ActivationQuantizer(mode="fixed", fixed_range=grid,
+                                          name=f"{layer.name}_grid_quant")(outputs)
+        elif id(node) in output_nodes:
             outputs = output_quantizer(f"{layer.name}_output_quant")(outputs)
         elif needs_quant:
             outputs = quantizer(f"{layer.name}_quant")(outputs)

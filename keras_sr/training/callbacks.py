@@ -121,15 +121,17 @@ class Checkpoint(keras.callbacks.Callback):
             else ``loss`` (min).
         seed: recorded in the state for an exact resume.
         extra_state: dict stored in ``state.json`` (the config, ...).
+        resume: continue the best score and history of an existing ``state.json``
+            (False: start afresh, overwriting the folder's files).
     """
 
-    def __init__(self, directory, monitor="val_psnr", seed=0, extra_state=None):
+    def __init__(self, directory, monitor="val_psnr", seed=0, extra_state=None, resume=True):
         super().__init__()
         self.directory = Path(directory)
         self.monitor = monitor
         self.seed = seed
         self.extra_state = dict(extra_state or {})
-        state = read_state(self.directory) or {}
+        state = (read_state(self.directory) if resume else None) or {}
         self.best = state.get("best")
         self.best_epoch = state.get("best_epoch")
         self.history = state.get("history", [])

@@ -219,7 +219,8 @@ def train(config, resume=True, log=print, extra_callbacks=()):
 
             val_images = validation_images(val_folder, config["scale"], limit=3)
     checkpoint = cb.Checkpoint(ckpt_dir, monitor="val_psnr" if config["data"]["val"] else "loss",
-                               seed=config["seed"], extra_state={"config": config})
+                               seed=config["seed"], extra_state={"config": config},
+                               resume=bool(state))
     guard = cb.NaNGuard(ckpt_dir, log=log)
     callbacks += [checkpoint, guard]
     tensorboard_dir = out / "tensorboard" if options["tensorboard"] else None
@@ -238,7 +239,8 @@ def train(config, resume=True, log=print, extra_callbacks=()):
     files = []
     if initial_epoch < config["epochs"]:
         model.fit(train_data, epochs=config["epochs"], steps_per_epoch=config["steps_per_epoch"],
-                  initial_epoch=initial_epoch, callbacks=callbacks, verbose=options["verbose"])
+                  initial_epoch=initial_epoch, callbacks=callbacks, verbose=options["verbose"],
+                  shuffle=False)
     history = checkpoint.history
     if options["plot"] and history:
         files.append(cb.plot_learning_curves(history, out / "learning_curve.png"))

@@ -48,7 +48,7 @@ def check_fit(model, scale, size=12, steps=2, upsampled=False):
     hr = rng.uniform(size=(2 * steps, size * factor, size * factor, channels)).astype(
         "float32")
     before = [np.array(w) for w in model.get_weights()]
-    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="mae", jit_compile=False)
+    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="mae", run_eagerly=True)
     history = model.fit(lr, hr, batch_size=2, epochs=1, verbose=0)
     assert np.isfinite(history.history["loss"]).all()
     after = model.get_weights()

@@ -27,7 +27,7 @@ CASES = {
                                  stages=3), False),
     "dbpn_small-x4-y": ("dbpn_small", dict(scale=4, channels=1, filters=8,
                                            feature_filters=16), False),
-    "hourglass-x3-rgb": ("hourglass", dict(scale=3, channels=3, filters=8), False),
+    "hourglass-x3-rgb": ("hourglass", dict(scale=3, channels=3, filters=8, num_stacks=1), False),
 }
 
 

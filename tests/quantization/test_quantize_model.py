@@ -80,8 +80,8 @@ def test_unsupported_layer_error_names_it():
     with pytest.raises(ValueError, match="my_batchnorm.*BatchNormalization"):
         quantize_model(model)
     lr = keras.Input((None, None, 3))
-    x = keras.layers.Conv2D(4, 3, activation="tanh", name="tanh_conv")(lr)
-    with pytest.raises(ValueError, match="tanh_conv"):
+    x = keras.layers.Conv2D(4, 3, activation="softplus", name="softplus_conv")(lr)
+    with pytest.raises(ValueError, match="softplus_conv.*softplus"):
         quantize_model(keras.Model(lr, x))
 
 
@@ -142,3 +142,18 @@ def test_bad_arguments():
         quantize_model(tiny_espcn(), activation_range="minmax")
     with pytest.raises(ValueError, match="mode"):
         ActivationQuantizer(mode="percentile")
+
+
+def test_tanh_conv_gets_tflite_fixed_grid():
+    """ESPCN's tanh convs: quantizer, tanh, then TFLite's int8 tanh grid (1/128, zp 0)."""
+    lr = keras.Input((None, None, 1))
+    x = keras.layers.Conv2D(4, 3, padding="same", activation="tanh", name="c1")(lr)
+    x = keras.layers.Conv2D(4, 3, padding="same", name="c2")(x)
+    qat = quantize_model(keras.Model(lr, x))
+    names = [layer.name for layer in qat.layers]
+    assert names[names.index("c1") + 1:names.index("c1") + 4] == [
+        "c1_quant", "c1_tanh", "c1_grid_quant"]
+    grid = qat.get_layer("c1_grid_quant")
+    scale, zero_point = grid.quantization_params()
+    assert scale == pytest.approx(1 / 128) and zero_point == 0
+    assert qat.get_layer("c1").activation.__name__ == "linear"

@@ -7,7 +7,7 @@ upsampled input.
 
 Layout: 3x3 head conv (``filters``); ``num_stacks`` hourglasses, each with ``levels``
 stride-2 3x3 conv downsamplings (channels doubling), a spatial-pyramid-pooling
-bottleneck, and nearest x2 upsampling + 3x3 conv + additive skip per level, wrapped in
+bottleneck, and a 4x4 stride-2 transposed conv + additive skip per level, wrapped in
 a residual connection; a 3x3 conv; pixel-shuffle upsampler; 3x3 conv to ``channels``.
 Any H, W is accepted: the LR features are padded (mirror) to a multiple of
 ``2**levels`` inside the model, and the output is cropped back to ``scale * (H, W)``.
@@ -39,9 +39,8 @@ def _hourglass(x, filters, levels, name):
     y = spatial_pyramid_pooling(y, y.shape[-1], pool_sizes=(2, 4), name=f"{name}_spp")
     for level in range(levels, 0, -1):
         width = filters * 2 ** (level - 1)
-        y = layers.UpSampling2D(2, interpolation="nearest", name=f"{name}_up{level}")(y)
-        y = layers.Conv2D(width, 3, padding="same", activation="relu",
-                          name=f"{name}_up{level}_conv")(y)
+        y = layers.Conv2DTranspose(width, 4, strides=2, padding="same", activation="relu",
+                                   name=f"{name}_up{level}")(y)
         y = layers.Add(name=f"{name}_skip{level}")([y, skips[level - 1]])
         y = residual_block(y, width, name=f"{name}_dec{level}")
     return layers.Add(name=f"{name}_out")([x, y])

@@ -1,0 +1,45 @@
+"""Stacked hourglass: any input size, and a bicubic global skip."""
+
+import keras
+import numpy as np
+import pytest
+
+from keras_sr import models
+from keras_sr.data.resize import imresize
+
+
+@pytest.mark.parametrize("size", [(5, 7), (8, 8), (9, 3)])
+def test_any_size_and_global_skip(size):
+    model = _model()
+    lr = np.random.default_rng(0).uniform(size=(1, *size, 1)).astype("float32")
+    tail = model.get_layer("tail")
+    saved = tail.get_weights()
+    tail.set_weights([np.zeros_like(w) for w in saved])
+    try:
+        sr = keras.ops.convert_to_numpy(model(lr))
+    finally:
+        tail.set_weights(saved)
+    assert sr.shape == (1, 2 * size[0], 2 * size[1], 1)
+    np.testing.assert_allclose(sr, keras.ops.convert_to_numpy(imresize(lr, scale=2)),
+                               atol=1e-6)
+
+
+def test_padding_does_not_leak_into_the_image():
+    """The top-left of an image's output does not depend on the rows padded below it."""
+    model = _model()
+    lr = np.random.default_rng(1).uniform(size=(1, 16, 16, 1)).astype("float32")
+    full = keras.ops.convert_to_numpy(model(lr))
+    cropped = keras.ops.convert_to_numpy(model(lr[:, :15, :15]))
+    assert cropped.shape == (1, 30, 30, 1)
+    # Far from the bottom/right border both see the same pixels.
+    np.testing.assert_allclose(cropped[:, :8, :8], full[:, :8, :8], atol=1e-5)
+
+
+_CACHE = {}
+
+
+def _model():
+    if "model" not in _CACHE:
+        _CACHE["model"] = models.get("hourglass", scale=2, channels=1, filters=4,
+                                     num_stacks=2, levels=2)
+    return _CACHE["model"]

@@ -1,0 +1,134 @@
+"""Tests of keras_sr.evaluation, with the acceptance check against the published tables."""
+
+import keras
+import numpy as np
+import pytest
+from skimage import data
+
+from keras_sr.data.io import read_image, write_image
+from keras_sr.data.resize import imresize
+from keras_sr.evaluation import evaluate, imresize_numpy, score_pair
+from keras_sr.layers.resize import Resize
+from keras_sr.metrics import psnr, ssim
+
+# Published bicubic baselines (PSNR dB / SSIM, Y channel; e.g. the SRCNN/VDSR/EDSR tables).
+PUBLISHED_PSNR = {
+    "Set5": {2: 33.66, 3: 30.39, 4: 28.42},
+    "Set14": {2: 30.24, 3: 27.55, 4: 26.00},
+    "B100": {2: 29.56, 3: 27.21, 4: 25.96},
+}
+PUBLISHED_SSIM_X4 = {"Set5": 0.8104, "Set14": 0.7027, "B100": 0.6675}
+PSNR_TOLERANCE = {"Set5": 0.03, "B100": 0.03, "Set14": 0.1}
+FAST = [("Set5", 2), ("Set5", 3), ("Set5", 4), ("Set14", 4)]
+SLOW = [("Set14", 2), ("Set14", 3), ("B100", 2), ("B100", 3), ("B100", 4)]
+
+
+def _check_published(datasets_dir, name, scale):
+    result = evaluate("bicubic", datasets_dir / name, scale, progress=False)
+    assert result["images"] == {"Set5": 5, "Set14": 14, "B100": 100}[name]
+    assert abs(result["psnr_y"] - PUBLISHED_PSNR[name][scale]) <= PSNR_TOLERANCE[name], result
+    if scale == 4:
+        assert abs(result["ssim_y"] - PUBLISHED_SSIM_X4[name]) <= 0.002, result
+
+
+@pytest.mark.datasets
+@pytest.mark.parametrize("name, scale", FAST)
+def test_bicubic_reproduces_published_tables(datasets_dir, name, scale):
+    _check_published(datasets_dir, name, scale)
+
+
+@pytest.mark.slow
+@pytest.mark.datasets
+@pytest.mark.parametrize("name, scale", SLOW)
+def test_bicubic_reproduces_published_tables_slow(datasets_dir, name, scale):
+    _check_published(datasets_dir, name, scale)
+
+
+@pytest.mark.parametrize("scale", [0.25, 1 / 3, 0.5, 2, 3, 4])
+def test_numpy_resize_equals_imresize(rng, scale):
+    image = rng.random((37, 29, 3))
+    expected = keras.ops.convert_to_numpy(imresize(image.astype(np.float32), scale=scale))
+    np.testing.assert_allclose(imresize_numpy(image, scale), expected, atol=1e-5)
+
+
+@pytest.fixture(scope="module")
+def tiny_set(tmp_path_factory):
+    """Three CC0 photos (one greyscale, sizes not multiples of 3 or 4) as an HR folder."""
+    folder = tmp_path_factory.mktemp("tiny") / "HR"
+    write_image(folder / "a.png", data.astronaut()[:67, 100:173])
+    write_image(folder / "b.png", data.coffee()[100:165, 200:270])
+    write_image(folder / "c.png", data.camera()[200:262, 200:275])  # greyscale
+    return folder
+
+
+def test_result_layout_and_per_image_values(tiny_set):
+    result = evaluate("bicubic", tiny_set, 3, progress=False)
+    assert set(result) == {"dataset", "scale", "model", "images", "psnr_y", "ssim_y",
+                           "per_image"}
+    assert (result["scale"], result["model"], result["images"]) == (3, "bicubic", 3)
+    assert [r["name"] for r in result["per_image"]] == ["a.png", "b.png", "c.png"]
+    assert result["psnr_y"] == pytest.approx(np.mean([r["psnr_y"] for r in result["per_image"]]))
+    assert result["ssim_y"] == pytest.approx(np.mean([r["ssim_y"] for r in result["per_image"]]))
+
+
+def test_protocol_by_hand_on_a_grey_image(tiny_set):
+    # Greyscale images are scored on their grey values (no YCbCr), as the MATLAB scripts.
+    hr = np.round(data.camera()[200:262, 200:275].astype(np.float64))[:60, :75, None]
+    lr = np.round(np.clip(imresize_numpy(hr / 255, 1 / 3), 0, 1) * 255)
+    sr = np.round(np.clip(imresize_numpy(lr / 255, 3), 0, 1) * 255)
+    expected_psnr = float(psnr(hr.astype(np.float32), sr.astype(np.float32), 255.0, 3))
+    expected_ssim = float(ssim(hr.astype(np.float32), sr.astype(np.float32), 255.0, 3))
+    row = evaluate("bicubic", tiny_set, 3, progress=False)["per_image"][2]
+    assert row["psnr_y"] == pytest.approx(expected_psnr, abs=1e-4)
+    assert row["ssim_y"] == pytest.approx(expected_ssim, abs=1e-5)
+
+
+def test_score_pair_uses_studio_y_for_rgb(rng):
+    hr = np.round(rng.random((20, 20, 3)) * 255)
+    sr = np.clip(hr + rng.integers(-3, 4, hr.shape), 0, 255)
+    y = lambda x: 16 + x @ np.array([65.481, 128.553, 24.966]) / 255  # noqa: E731
+    mse = ((y(hr) - y(sr))[2:-2, 2:-2] ** 2).mean()
+    assert score_pair(hr, sr, 2)[0] == pytest.approx(10 * np.log10(255 ** 2 / mse), abs=1e-3)
+
+
+def test_keras_model_and_callable_match_bicubic(tiny_set):
+    reference = evaluate("bicubic", tiny_set, 2, progress=False)
+    for channels in (3, 1):
+        inputs = keras.Input((None, None, channels))
+        model = keras.Model(inputs, Resize(scale=2)(inputs), name=f"resize_c{channels}")
+        result = evaluate(model, tiny_set, 2, progress=False)
+        assert result["model"] == f"resize_c{channels}"
+        # Y-only models get bicubic chroma, so the Y channel matches up to 8-bit rounding.
+        assert result["psnr_y"] == pytest.approx(reference["psnr_y"], abs=0.05)
+
+    def callable_model(batch):
+        return imresize(batch, scale=2)
+
+    result = evaluate(callable_model, tiny_set, 2, model_name="fn", progress=False)
+    assert result["model"] == "fn"
+    assert result["psnr_y"] == pytest.approx(reference["psnr_y"], abs=0.05)
+
+
+def test_hr_lr_folder_pair(tiny_set, tmp_path):
+    reference = evaluate("bicubic", tiny_set, 2, progress=False)
+    root = tmp_path / "pair"
+    for path in sorted(tiny_set.iterdir()):
+        hr = read_image(path, mode=None)
+        hr = hr[: hr.shape[0] // 2 * 2, : hr.shape[1] // 2 * 2]
+        write_image(root / "HR" / path.name, hr)
+        lr = np.clip(imresize_numpy(hr, 0.5), 0, 1)
+        write_image(root / "LR" / "X2" / path.name, lr)
+    paired = evaluate("bicubic", root, 2, progress=False)
+    assert paired["psnr_y"] == pytest.approx(reference["psnr_y"], abs=1e-6)
+    (root / "LR" / "X2" / "c.png").unlink()
+    with pytest.raises(ValueError, match="3 HR images.*2 LR"):
+        evaluate("bicubic", root, 2, progress=False)
+
+
+def test_bad_arguments(tiny_set):
+    with pytest.raises(ValueError, match="scale"):
+        evaluate("bicubic", tiny_set, 2.5, progress=False)
+    with pytest.raises(ValueError, match="bicubic"):
+        evaluate("espcn", tiny_set, 2, progress=False)
+    with pytest.raises(ValueError, match="Set6"):
+        evaluate("bicubic", "Set6", 2, progress=False)
