@@ -17,4 +17,8 @@ echo "== pytest, TensorFlow backend"
 KERAS_BACKEND=tensorflow python -m pytest -q -p no:cacheprovider || status=1
 echo "== pytest, JAX backend"
 KERAS_BACKEND=jax python -m pytest -q -p no:cacheprovider || status=1
+echo "== Android core (Kotlin, JUnit 4)"
+bash android_demo/ci.sh || status=1
+echo "== Browser demo (LiteRT.js in headless Chromium)"
+bash web_demo/ci.sh || status=1
 exit $status

@@ -4,6 +4,43 @@ import keras
 from keras import ops
 
 
+MODES = ("symmetric", "reflect", "constant")
+
+
+def _pad_axis(x, axis, multiple, mode):
+    # Concatenate a mirrored (or zero) slice instead of ops.pad: with a dynamic pad
+    # amount, TensorFlow's pad loses the static channel count, which TFLite needs.
+    length = ops.shape(x)[axis]
+    pad = (multiple - length % multiple) % multiple
+    if mode == "reflect":
+        tail = ops.take(x, ops.arange(length - 1 - pad, length - 1), axis=axis)
+    else:
+        tail = ops.take(x, ops.arange(length - pad, length), axis=axis)
+    tail = ops.flip(tail, axis=axis)
+    if mode == "constant":
+        tail = ops.zeros_like(tail)
+    return ops.concatenate([x, tail], axis=axis)
+
+
+def pad_to_multiple(x, multiple, mode="symmetric"):
+    """Pad NHWC ``x`` at the bottom/right to multiples of ``multiple`` (keras.ops, any size).
+
+    Args:
+        x: tensor ``(batch, H, W, C)`` with a static ``C``.
+        multiple: int >= 1.
+        mode: one of ``MODES``, as in ``numpy.pad``.
+
+    Returns:
+        Tensor ``(batch, ceil(H/m)*m, ceil(W/m)*m, C)``.
+    """
+    if multiple == 1:
+        return x
+    padded = _pad_axis(_pad_axis(x, 1, multiple, mode), 2, multiple, mode)
+    # Re-state the static channel count (TensorFlow's shape inference drops it).
+    shape = ops.shape(padded)
+    return ops.reshape(padded, (-1, shape[1], shape[2], x.shape[-1]))
+
+
 @keras.saving.register_keras_serializable(package="keras_sr")
 class PadToMultiple(keras.layers.Layer):
     """Pad height and width at the bottom/right up to the next multiple of ``multiple``.
@@ -28,34 +65,14 @@ class PadToMultiple(keras.layers.Layer):
         super().__init__(**kwargs)
         if not isinstance(multiple, int) or multiple < 1:
             raise ValueError(f"PadToMultiple: `multiple` must be a positive int; got {multiple!r}")
-        if mode not in ("symmetric", "reflect", "constant"):
+        if mode not in MODES:
             raise ValueError("PadToMultiple: `mode` must be 'symmetric', 'reflect' or "
                              f"'constant'; got {mode!r}")
         self.multiple = multiple
         self.mode = mode
 
-    def _pad_axis(self, x, axis):
-        # Concatenate a mirrored (or zero) slice instead of ops.pad: with a dynamic pad
-        # amount, TensorFlow's pad loses the static channel count, which TFLite needs.
-        length = ops.shape(x)[axis]
-        pad = (self.multiple - length % self.multiple) % self.multiple
-        if self.mode == "reflect":
-            tail = ops.flip(ops.take(x, ops.arange(length - 1 - pad, length - 1), axis=axis),
-                            axis=axis)
-        else:
-            tail = ops.flip(ops.take(x, ops.arange(length - pad, length), axis=axis),
-                            axis=axis)
-            if self.mode == "constant":
-                tail = ops.zeros_like(tail)
-        return ops.concatenate([x, tail], axis=axis)
-
     def call(self, inputs):
-        if self.multiple == 1:
-            return inputs
-        padded = self._pad_axis(self._pad_axis(inputs, 1), 2)
-        # Re-state the static channel count (TensorFlow's shape inference drops it).
-        shape = ops.shape(padded)
-        return ops.reshape(padded, (-1, shape[1], shape[2], inputs.shape[-1]))
+        return pad_to_multiple(inputs, self.multiple, self.mode)
 
     def compute_output_shape(self, input_shape):
         def grow(n):

@@ -7,6 +7,8 @@ He et al., "Spatial Pyramid Pooling in Deep Convolutional Networks", ECCV 2014.
 import keras
 from keras import ops
 
+from keras_sr.layers.padding import pad_to_multiple
+
 
 @keras.saving.register_keras_serializable(package="keras_sr")
 class PyramidPooling(keras.layers.Layer):
@@ -47,7 +49,8 @@ class PyramidPooling(keras.layers.Layer):
         shape = ops.shape(inputs)
         levels = [inputs]
         for p in self.pool_sizes:
-            pooled = ops.average_pool(inputs, pool_size=p, strides=p, padding="same")
+            padded = pad_to_multiple(inputs, p, mode="symmetric")
+            pooled = ops.average_pool(padded, pool_size=p, strides=p, padding="valid")
             up = ops.repeat(ops.repeat(pooled, p, axis=1), p, axis=2)
             levels.append(up[:, : shape[1], : shape[2], :])
         if self.global_pool:

@@ -115,6 +115,8 @@ def _output_quant_nodes(model, consumers, producer):
     """Nodes whose output quantizer becomes the fixed [0, 1] output quantizer."""
     chosen = set()
     for output in model.outputs:
+        if consumers.get(id(output)):
+            continue  # also feeds other layers: they must not see the clipped tensor
         node = producer.get(id(output))
         while node is not None and type(node.operation).__name__ in PASS_THROUGH_NAMES:
             (source,) = node.input_tensors

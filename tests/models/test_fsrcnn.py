@@ -10,7 +10,8 @@ def test_paper_weight_count_and_layers():
     kernels = sum(int(keras.ops.size(w)) for w in model.trainable_weights
                   if w.path.endswith("kernel"))
     assert kernels == 12464  # paper, biases excluded
-    convs = [l for l in model.layers if isinstance(l, keras.layers.Conv2D)]
+    convs = [l for l in model.layers
+             if isinstance(l, (keras.layers.Conv2D, keras.layers.Conv2DTranspose))]
     assert [l.kernel_size[0] for l in convs] == [5, 1, 3, 3, 3, 3, 1, 9]
     assert isinstance(convs[-1], keras.layers.Conv2DTranspose)
     assert convs[-1].strides == (3, 3)

@@ -1,0 +1,134 @@
+"""int8 quality: float Keras vs int8-PTQ vs int8-QAT TFLite, PSNR / SSIM (Y) on Set5, B100.
+
+For each model (default ESPCN x3 and FSRCNN x3; ``--edsr`` adds EDSR-baseline x4):
+1. the float model: shipped pretrained weights when present, else trained here briefly
+   on ``--train-dir`` patches (``--float-epochs``; a short run, recorded as such);
+2. int8 PTQ: ``export_tflite(quantize="int8-ptq")`` calibrated on 128 LR patches;
+3. int8 QAT: ``quantize_model`` + ``fine_tune`` (``--qat-epochs``) then
+   ``export_tflite(quantize="int8-qat")``;
+4. every set scored by the published protocol with ``verify_tflite`` (float Keras vs
+   the TFLite file run by ai-edge-litert).
+Targets of issue 7: QAT within 0.05 dB of float (ESPCN, FSRCNN x3) and 0.15 dB
+(EDSR-baseline x4), QAT above PTQ. Results: ``benchmarks/results/quantization_quality.json``.
+
+    python benchmarks/quantization_quality.py --edsr                 # full run
+    python benchmarks/quantization_quality.py --patches 1024 --float-epochs 2 \\
+        --qat-epochs 1 --max-images 10                               # small, for a CPU
+"""
+
+import argparse
+import json
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+RESULTS = REPO / "benchmarks" / "results"
+TARGETS = {"espcn": 0.05, "fsrcnn": 0.05, "edsr_baseline": 0.15}
+
+
+def build_float_model(name, scale, lr, hr, epochs, seed):
+    """Pretrained weights when shipped, else a brief float training; returns (model, how)."""
+    import keras
+
+    from keras_sr import models
+    from keras_sr.quantization import fine_tune
+
+    try:
+        return models.get(name, scale=scale, weights="pretrained"), "pretrained"
+    except FileNotFoundError:
+        pass
+    keras.utils.set_random_seed(seed)
+    model = models.get(name, scale=scale)
+    # fine_tune is a plain Adam + L1 fit: here it trains the float model from scratch
+    fine_tune(model, lr, hr, epochs=epochs, batch_size=16, learning_rate=1e-3, seed=seed,
+              verbose=0)
+    return model, f"trained here: {epochs} epochs x {len(lr)} patches (Adam 1e-3, L1)"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--models", nargs="+", default=["espcn", "fsrcnn"])
+    parser.add_argument("--scale", type=int, default=3)
+    parser.add_argument("--edsr", action="store_true", help="add EDSR-baseline x4")
+    parser.add_argument("--train-dir", default=None,
+                        help="HR training folder (default: <datasets>/T91)")
+    parser.add_argument("--sets", nargs="+", default=["Set5", "B100"])
+    parser.add_argument("--datasets", default=None,
+                        help="folder holding the sets (default: KERAS_SR_DATA or "
+                             "../shared/datasets)")
+    parser.add_argument("--patches", type=int, default=8192)
+    parser.add_argument("--patch-size", type=int, default=32)
+    parser.add_argument("--float-epochs", type=int, default=20)
+    parser.add_argument("--qat-epochs", type=int, default=3)
+    parser.add_argument("--qat-lr", type=float, default=1e-4)
+    parser.add_argument("--max-images", type=int, default=None,
+                        help="score only the first N images of each set")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", default=str(RESULTS / "quantization_quality.json"))
+    args = parser.parse_args(argv)
+
+    import os
+
+    from keras_sr.export import export_tflite, verify_tflite
+    from keras_sr.export.patches import load_folders, sample_patches
+    from keras_sr.quantization import fine_tune, quantize_model
+
+    root = Path(args.datasets or os.environ.get("KERAS_SR_DATA")
+                or REPO.parent / "shared" / "datasets")
+    train_images = load_folders(args.train_dir or root / "T91")
+    jobs = [(name, args.scale) for name in args.models]
+    if args.edsr:
+        jobs.append(("edsr_baseline", 4))
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, scale in jobs:
+            start = time.perf_counter()
+            from keras_sr import models
+
+            channels = int(models.get(name, scale=scale).input_shape[-1])
+            lr, hr = sample_patches(train_images, scale, args.patch_size, args.patches,
+                                    channels=channels, seed=args.seed)
+            model, how = build_float_model(name, scale, lr, hr, args.float_epochs, args.seed)
+            calib = lr[:128]
+            ptq = export_tflite(model, Path(tmp) / f"{name}_ptq.tflite", quantize="int8-ptq",
+                                representative_data=calib)
+            qat_model = quantize_model(model, calibration_data=calib)
+            fine_tune(qat_model, lr, hr, epochs=args.qat_epochs, learning_rate=args.qat_lr,
+                      seed=args.seed)
+            qat = export_tflite(qat_model, Path(tmp) / f"{name}_qat.tflite",
+                                quantize="int8-qat")
+            row = {"model": name, "scale": scale, "channels": channels, "float_weights": how,
+                   "qat_epochs": args.qat_epochs, "patches": args.patches, "sets": {}}
+            for set_name in args.sets:
+                folder = root / set_name
+                res_ptq = verify_tflite(ptq, model, folder, scale, max_images=args.max_images)
+                res_qat = verify_tflite(qat, None, folder, scale, max_images=args.max_images)
+                entry = {"images": res_ptq["images"],
+                         "psnr_float": round(res_ptq["psnr_keras"], 3),
+                         "psnr_int8_ptq": round(res_ptq["psnr_tflite"], 3),
+                         "psnr_int8_qat": round(res_qat["psnr_tflite"], 3),
+                         "ssim_float": round(res_ptq["ssim_keras"], 4),
+                         "ssim_int8_ptq": round(res_ptq["ssim_tflite"], 4),
+                         "ssim_int8_qat": round(res_qat["ssim_tflite"], 4)}
+                entry["qat_drop_db"] = round(entry["psnr_float"] - entry["psnr_int8_qat"], 3)
+                entry["ptq_drop_db"] = round(entry["psnr_float"] - entry["psnr_int8_ptq"], 3)
+                entry["target_drop_db"] = TARGETS.get(name)
+                entry["qat_within_target"] = (TARGETS.get(name) is not None
+                                              and entry["qat_drop_db"] <= TARGETS[name])
+                entry["qat_beats_ptq"] = entry["psnr_int8_qat"] > entry["psnr_int8_ptq"]
+                row["sets"][set_name] = entry
+            row["seconds"] = round(time.perf_counter() - start, 1)
+            print(json.dumps(row))
+            rows.append(row)
+    result = {"benchmark": "quantization_quality",
+              "protocol": "Y channel, shave scale px, LR/SR rounded to uint8 (verify_tflite)",
+              "settings": vars(args), "date": time.strftime("%Y-%m-%d"), "results": rows}
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,101 @@
+"""TFLite CPU latency of SR models with ai-edge-litert: 640x360 -> 1920x1080 at x3.
+
+For each model: a float32 and an int8 (PTQ, calibrated on built-in photos; latency does
+not depend on the weights' values) ``.tflite`` with a fixed 360x640 input are timed on
+this machine's CPU with 1 and 2 interpreter threads: median of ``--runs`` invocations
+after ``--warmup``. The MACs per output pixel (``keras_sr.models.macs_per_pixel``) are
+recorded beside each. Results: ``benchmarks/results/tflite_latency.json``.
+
+    python benchmarks/tflite_latency.py                      # espcn and fsrcnn, x3
+    python benchmarks/tflite_latency.py --models espcn --runs 5   # quick
+"""
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+RESULTS = REPO / "benchmarks" / "results"
+
+
+def time_interpreter(path, threads, runs, warmup, channels, size):
+    from keras_sr.export import TFLiteModel
+
+    model = TFLiteModel(path, num_threads=threads)
+    x = np.random.default_rng(0).uniform(0, 1, (1, *size, channels)).astype("float32")
+    for _ in range(warmup):
+        model(x)
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        model(x)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), min(times)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--models", nargs="+", default=["espcn", "fsrcnn"])
+    parser.add_argument("--scale", type=int, default=3)
+    parser.add_argument("--channels", type=int, default=None,
+                        help="1 or 3; default: each builder's default (Y for both)")
+    parser.add_argument("--size", default="360x640", help="LR HxW")
+    parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--out", default=str(RESULTS / "tflite_latency.json"))
+    args = parser.parse_args(argv)
+
+    import keras
+
+    from keras_sr import models
+    from keras_sr.export import export_tflite
+    from keras_sr.export.patches import builtin_photos, sample_patches
+
+    size = tuple(int(v) for v in args.size.split("x"))
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in args.models:
+            keras.utils.set_random_seed(0)
+            model = models.get(name, scale=args.scale, channels=args.channels)
+            channels = int(model.input_shape[-1])
+            macs = float(models.macs_per_pixel(model, per="output"))
+            lr, _ = sample_patches(builtin_photos(), args.scale, 32, 32, channels=channels)
+            for mode in ("none", "int8-ptq"):
+                path = export_tflite(model, Path(tmp) / f"{name}_{mode}.tflite",
+                                     quantize=mode, input_size=size,
+                                     representative_data=lr if mode != "none" else None)
+                for threads in args.threads:
+                    median, best = time_interpreter(path, threads, args.runs, args.warmup,
+                                                    channels, size)
+                    row = {"model": name, "scale": args.scale, "channels": channels,
+                           "dtype": "float32" if mode == "none" else "int8",
+                           "threads": threads, "lr_size": list(size),
+                           "sr_size": [size[0] * args.scale, size[1] * args.scale],
+                           "median_ms": round(median * 1e3, 2),
+                           "min_ms": round(best * 1e3, 2), "runs": args.runs,
+                           "macs_per_output_pixel": round(macs, 1),
+                           "params": int(model.count_params())}
+                    rows.append(row)
+                    print(json.dumps(row))
+    result = {"benchmark": "tflite_latency", "runtime": "ai-edge-litert (XNNPACK, CPU)",
+              "machine": {"platform": platform.platform(), "processor": platform.processor(),
+                          "cpu_count": os.cpu_count(),
+                          "load_average": os.getloadavg()},
+              "note": "this machine's 2 cores are shared: medians include other jobs' load",
+              "date": time.strftime("%Y-%m-%d"), "results": rows}
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

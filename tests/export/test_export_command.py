@@ -1,0 +1,107 @@
+"""Tests of `keras-sr export` / export/to_tflite.py and `keras-sr upscale` (end to end)."""
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from keras_sr.commands import export as export_command
+from keras_sr.commands import upscale as upscale_command
+from keras_sr.data.io import read_image, write_image
+from keras_sr.export import integer_core_problems, list_ops
+
+pytestmark = pytest.mark.tf_only
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _parse(module, argv):
+    parser = argparse.ArgumentParser()
+    module.add_arguments(parser)
+    return parser.parse_args(argv)
+
+
+@pytest.fixture(scope="module")
+def hr_dir(tmp_path_factory):
+    import skimage.data
+
+    folder = tmp_path_factory.mktemp("hr")
+    for i, image in enumerate((skimage.data.astronaut(), skimage.data.coffee())):
+        write_image(folder / f"img{i}.png", image[100:148, 100:160])
+    return folder
+
+
+@pytest.fixture(scope="module")
+def qat_export(tmp_path_factory, hr_dir):
+    out = tmp_path_factory.mktemp("out") / "espcn.tflite"
+    argv = ["--model", "espcn", "--scale", "3", "--weights", "none", "--quantize",
+            "int8-qat", "--qat-epochs", "1", "--patches", "8", "--patch-size", "12",
+            "--train-dir", str(hr_dir), "--io", "uint8", "--verify", str(hr_dir),
+            "--max-psnr-drop", "100", "--out", str(out)]
+    status = export_command.run(_parse(export_command, argv))
+    return status, out
+
+
+def test_qat_export_writes_int8_model_and_sidecar(qat_export):
+    status, out = qat_export
+    assert status == 0
+    assert integer_core_problems(list_ops(out)) == []
+    sidecar = json.loads(out.with_suffix(".json").read_text())
+    assert sidecar["model"] == "espcn" and sidecar["scale"] == 3
+    assert sidecar["channels"] == 1 and sidecar["colour_space"].startswith("Y")
+    assert sidecar["input"]["dtype"] == "uint8" and sidecar["dynamic_size"]
+    assert sidecar["input"]["quant_scale"] == pytest.approx(1 / 255)
+
+
+def test_verify_threshold_fails(tmp_path, hr_dir):
+    argv = ["--model", "espcn", "--scale", "3", "--weights", "none", "--quantize",
+            "float16", "--verify", str(hr_dir), "--max-psnr-drop", "-1",
+            "--out", str(tmp_path / "f16.tflite")]
+    # float16 loses ~0 dB: an impossible negative threshold must fail the run
+    assert export_command.run(_parse(export_command, argv)) == 1
+
+
+def test_pretrained_unavailable_message(tmp_path, monkeypatch):
+    import keras_sr.models as models
+
+    def missing(*args, **kwargs):
+        raise FileNotFoundError("No pretrained weights for 'espcn' ... Available: none")
+
+    monkeypatch.setattr(models, "load_weights", missing)
+    args = _parse(export_command, ["--model", "espcn", "--scale", "3",
+                                   "--out", str(tmp_path / "x.tflite")])
+    with pytest.raises(SystemExit, match="--weights pretrained is not available"):
+        export_command.run(args)
+
+
+def test_input_size_parsing():
+    assert export_command.parse_size("360x640") == (360, 640)
+    assert export_command.parse_size("dynamic") is None
+    with pytest.raises(argparse.ArgumentTypeError, match="HxW"):
+        export_command.parse_size("640")
+
+
+def test_script_shares_the_command_options():
+    result = subprocess.run([sys.executable, str(REPO / "export" / "to_tflite.py"), "--help"],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0
+    for option in ("--quantize", "--qat-epochs", "--train-dir", "--input-size", "--io",
+                   "--verify", "--max-psnr-drop", "--out"):
+        assert option in result.stdout
+
+
+def test_upscale_with_tflite_tiles(qat_export, hr_dir, tmp_path):
+    _, out = qat_export
+    lr_path = hr_dir / "img0.png"
+    whole = tmp_path / "whole.png"
+    tiled = tmp_path / "tiled.png"
+    for target, tile in ((whole, 64), (tiled, 8)):
+        args = _parse(upscale_command, [str(lr_path), str(target), "--tflite", str(out),
+                                        "--tile", str(tile)])
+        assert upscale_command.run(args) == 0
+    a, b = read_image(whole), read_image(tiled)
+    assert a.shape == (144, 180, 3)
+    assert np.abs(a - b).max() <= 1 / 255 + 1e-6
