@@ -39,13 +39,15 @@ def _as_list(folders, name):
     return folders
 
 
-def image_paths(folders, min_size=None, name="folders"):
+def image_paths(folders, min_size=None, name="folders", skip_small=False):
     """Sorted image files of one or more folders, checked to be at least ``min_size``.
 
     Args:
         folders: a folder or a list of folders (str or Path).
         min_size: ``(height, width)`` every image must reach, or None.
         name: argument name used in error messages.
+        skip_small: leave out images smaller than ``min_size`` (with a warning) instead
+            of raising.
 
     Returns:
         ``list[Path]``.
@@ -58,13 +60,26 @@ def image_paths(folders, min_size=None, name="folders"):
     for folder in _as_list(folders, name):
         paths.extend(list_images(folder))
     if min_size is not None:
+        kept = []
         for path in paths:
             with Image.open(path) as image:
                 width, height = image.size
-            if height < min_size[0] or width < min_size[1]:
+            if height >= min_size[0] and width >= min_size[1]:
+                kept.append(path)
+            elif not skip_small:
                 raise ValueError(f"image {path} is {height}x{width} (HxW) but training "
                                  f"needs at least {min_size[0]}x{min_size[1]} pixels "
-                                 "(patch_size x scale); lower `patch_size` or remove it")
+                                 "(patch_size x scale); lower `patch_size`, remove it or "
+                                 "pass skip_small=True")
+        if len(kept) < len(paths):
+            import warnings
+
+            warnings.warn(f"skipped {len(paths) - len(kept)} of {len(paths)} images smaller "
+                          f"than {min_size[0]}x{min_size[1]} pixels", stacklevel=2)
+        if not kept:
+            raise ValueError(f"no image of {[str(f) for f in _as_list(folders, name)]} reaches "
+                             f"{min_size[0]}x{min_size[1]} pixels (patch_size x scale)")
+        paths = kept
     return paths
 
 
@@ -134,7 +149,7 @@ def _require_tensorflow(what):
 # --------------------------------------------------------------------------- tf.data
 def training_dataset(folders, scale, patch_size, batch_size, channels=3,
                      degradation="bicubic", degradation_options=None, augment=True,
-                     seed=0, start_step=0):
+                     seed=0, start_step=0, skip_small=False):
     """An endless ``tf.data`` stream of ``(lr, hr)`` training batches from HR folders.
 
     Images are decoded once and kept in memory; element ``i`` draws an image (uniformly),
@@ -153,6 +168,7 @@ def training_dataset(folders, scale, patch_size, batch_size, channels=3,
         augment: random flips and 90-degree rotations.
         seed: int; the same seed gives the same batches.
         start_step: index of the first batch (to resume exactly).
+        skip_small: leave out images smaller than an HR patch instead of raising.
 
     Returns:
         ``tf.data.Dataset`` of ``(lr, hr)``: float32 ``(batch, p, p, channels)`` and
@@ -167,7 +183,7 @@ def training_dataset(folders, scale, patch_size, batch_size, channels=3,
         raise ValueError(f"unknown `degradation` {degradation!r}; expected one of "
                          f"{degradations.ORDERS}")
     hr_side = patch_size * scale
-    paths = image_paths(folders, (hr_side, hr_side))
+    paths = image_paths(folders, (hr_side, hr_side), skip_small=skip_small)
     bank = _ImageBank(paths)
     flat, offsets, shapes = _pack(bank.hr)
     flat, offsets, shapes = tf.constant(flat), tf.constant(offsets), tf.constant(shapes)
@@ -317,7 +333,7 @@ class TrainingPyDataset(keras.utils.PyDataset):
 
     Args:
         folders, scale, patch_size, batch_size, channels, degradation,
-        degradation_options, augment, seed: as ``training_dataset``.
+        degradation_options, augment, seed, skip_small: as ``training_dataset``.
         steps_per_epoch: batches per epoch (``len`` of the dataset).
         jit_compile: compile the augment+degrade step with ``jax.jit`` (JAX only).
         **kwargs: ``workers``, ``use_multiprocessing``, ``max_queue_size`` of PyDataset.
@@ -325,7 +341,7 @@ class TrainingPyDataset(keras.utils.PyDataset):
 
     def __init__(self, folders, scale, patch_size, batch_size, steps_per_epoch, channels=3,
                  degradation="bicubic", degradation_options=None, augment=True, seed=0,
-                 jit_compile=False, **kwargs):
+                 jit_compile=False, skip_small=False, **kwargs):
         super().__init__(**kwargs)
         _check_common(scale, patch_size, batch_size, channels)
         if degradation not in degradations.ORDERS:
@@ -338,7 +354,7 @@ class TrainingPyDataset(keras.utils.PyDataset):
         self.seed = int(seed)
         self.epoch = 0
         hr_side = patch_size * scale
-        self.bank = _ImageBank(image_paths(folders, (hr_side, hr_side)))
+        self.bank = _ImageBank(image_paths(folders, (hr_side, hr_side), skip_small=skip_small))
         self._step = self._make_step(jit_compile)
 
     def _make_step(self, jit_compile):

@@ -8,18 +8,23 @@ MODES = ("symmetric", "reflect", "constant")
 
 
 def _pad_axis(x, axis, multiple, mode):
-    # Concatenate a mirrored (or zero) slice instead of ops.pad: with a dynamic pad
-    # amount, TensorFlow's pad loses the static channel count, which TFLite needs.
+    """Pad one axis by gathering mirrored indices (any pad amount, static channels kept)."""
     length = ops.shape(x)[axis]
     pad = (multiple - length % multiple) % multiple
-    if mode == "reflect":
-        tail = ops.take(x, ops.arange(length - 1 - pad, length - 1), axis=axis)
-    else:
-        tail = ops.take(x, ops.arange(length - pad, length), axis=axis)
-    tail = ops.flip(tail, axis=axis)
     if mode == "constant":
-        tail = ops.zeros_like(tail)
-    return ops.concatenate([x, tail], axis=axis)
+        shape = list(ops.shape(x))
+        shape[axis] = pad
+        return ops.concatenate([x, ops.zeros(shape, dtype=x.dtype)], axis=axis)
+    index = ops.arange(0, length + pad, dtype="int32")
+    if mode == "symmetric":  # ... c b a | a b c | c b a ...
+        period = 2 * length
+        folded = ops.mod(index, period)
+        index = ops.where(folded >= length, period - 1 - folded, folded)
+    else:  # reflect: ... c b | a b c | b a ...
+        period = ops.maximum(2 * length - 2, 1)
+        folded = ops.mod(index, period)
+        index = ops.where(folded >= length, period - folded, folded)
+    return ops.take(x, index, axis=axis)
 
 
 def pad_to_multiple(x, multiple, mode="symmetric"):
@@ -51,8 +56,8 @@ class PadToMultiple(keras.layers.Layer):
     Args:
         multiple: int >= 1.
         mode: ``"symmetric"`` (mirror including the edge pixel, default), ``"reflect"``
-            or ``"constant"`` (zeros). Mirror modes need the pad (< ``multiple``) to be at
-            most the input size.
+            or ``"constant"`` (zeros), as ``numpy.pad``; a pad longer than the input
+            keeps mirroring (periodically) instead of failing.
 
     Input ``(batch, H, W, C)``; output ``(batch, ceil(H/m)*m, ceil(W/m)*m, C)``.
 

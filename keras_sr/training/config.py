@@ -24,6 +24,7 @@ DEFAULTS = {
         "degradation": "bicubic",
         "degradation_options": {},
         "augment": True,
+        "skip_small": False,    # leave out images smaller than a patch (else an error)
     },
     "loss": "l1",               # name, or {name: weight} / {name: {weight:, ...}}
     "optimizer": {"name": "adam", "learning_rate": 1e-3},

@@ -132,29 +132,36 @@ def build_train_data(config, start_step=0):
     if keras.backend.backend() == "tensorflow":
         return datasets.training_dataset(
             folders, degradation=data["degradation"], augment=data["augment"],
+            skip_small=data["skip_small"],
             degradation_options=data["degradation_options"], start_step=start_step, **common)
     dataset = datasets.TrainingPyDataset(
         folders, steps_per_epoch=config["steps_per_epoch"], degradation=data["degradation"],
-        degradation_options=data["degradation_options"], augment=data["augment"], **common)
+        degradation_options=data["degradation_options"], augment=data["augment"],
+        skip_small=data["skip_small"], **common)
     dataset.epoch = start_step // config["steps_per_epoch"]
     return dataset
 
 
 def _distribution_scope(config):
-    """Context manager placing model and optimizer for ``distribution: data_parallel``."""
+    """``(context manager, replicas)`` for ``distribution: data_parallel`` (else one replica).
+
+    JAX: ``keras.distribution.DataParallel`` over all local devices (set globally).
+    TensorFlow: a ``tf.distribute.MirroredStrategy`` scope around model and optimizer.
+    """
     import contextlib
 
     if config["distribution"] != "data_parallel":
-        return contextlib.nullcontext()
+        return contextlib.nullcontext(), 1
     backend = keras.backend.backend()
     if backend == "jax":
         devices = keras.distribution.list_devices()
         keras.distribution.set_distribution(keras.distribution.DataParallel(devices=devices))
-        return contextlib.nullcontext()
+        return contextlib.nullcontext(), len(devices)
     if backend == "tensorflow":
         import tensorflow as tf
 
-        return tf.distribute.MirroredStrategy().scope()
+        strategy = tf.distribute.MirroredStrategy()
+        return strategy.scope(), strategy.num_replicas_in_sync
     raise ConfigError(f"config 'distribution: data_parallel' supports the jax and tensorflow "
                       f"backends; the backend is {backend!r}")
 
@@ -196,7 +203,13 @@ def train(config, resume=True, log=print, extra_callbacks=()):
                           f"{state['config']['model']!r}, not {config['model']!r}; use "
                           "another output_dir or resume=False")
 
-    with _distribution_scope(config):
+    scope, replicas = _distribution_scope(config)
+    if config["data"]["batch_size"] % replicas:
+        raise ConfigError(f"config 'data.batch_size' {config['data']['batch_size']} must be a "
+                          f"multiple of the {replicas} devices of data_parallel")
+    if replicas > 1:
+        log(f"keras-sr: data parallel over {replicas} devices")
+    with scope:
         model = build_model(config)
         model.compile(optimizer=build_optimizer(config), loss=build_loss(config))
         if state:
@@ -250,7 +263,8 @@ def train(config, resume=True, log=print, extra_callbacks=()):
     summary = {"history": history, "initial_epoch": initial_epoch,
                "best": final.get("best") if final else None,
                "best_epoch": final.get("best_epoch") if final else None,
-               "stopped_on_nan": guard.stopped, "output_dir": str(out)}
+               "stopped_on_nan": guard.stopped, "replicas": replicas,
+               "output_dir": str(out)}
     cb.atomic_write_text(out / "summary.json", json.dumps(summary, indent=1))
     files += [ckpt_dir / cb.LAST_WEIGHTS, ckpt_dir / cb.BEST_WEIGHTS, out / "summary.json"]
     for grid in callbacks:

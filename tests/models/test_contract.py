@@ -59,8 +59,14 @@ def test_fit(case, contract):
     contract.check_fit(_build(case), kwargs["scale"], upsampled=upsampled)
 
 
+# Converting the deep iterative/progressive graphs takes 10-20 s each: kept as slow tests.
+HEAVY_TFLITE = ("lapsrn-x8-y", "dbpn-x2-rgb", "dbpn_small-x4-y", "hourglass-x3-rgb")
+
+
 @pytest.mark.tf_only
-@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("case", [
+    pytest.param(case, marks=pytest.mark.slow) if case in HEAVY_TFLITE else case
+    for case in CASES])
 def test_tflite(case, contract):
     contract.check_tflite(_cached(case))
 
