@@ -489,10 +489,12 @@ def train(name, scale, steps, seed=0, max_minutes=None, checkpoint=None,
 def evaluate_all(model, name, scale, sets=EVAL_SETS):
     """PSNR/SSIM (Y) of the model and of bicubic on each test set, with the paper's."""
     from keras_sr.evaluation import evaluate
+    root = data_root()
     table = {}
     for dataset in sets:
-        ours = evaluate(model, dataset, scale, model_name=name, progress=False)
-        bicubic = evaluate("bicubic", dataset, scale, progress=False)
+        folder = str(root / dataset)
+        ours = evaluate(model, folder, scale, model_name=name, progress=False)
+        bicubic = evaluate("bicubic", folder, scale, progress=False)
         table[dataset] = {
             "paper_psnr": PAPER_PSNR.get(name, {}).get(scale, {}).get(dataset),
             "published_bicubic_psnr": BICUBIC_PSNR[dataset].get(scale),

@@ -66,6 +66,10 @@ def main(argv=None):
             keras.utils.set_random_seed(0)
             model = models.get(name, scale=args.scale, channels=args.channels)
             channels = int(model.input_shape[-1])
+            for layer in model.layers:  # untrained PReLU slopes are all 0: int8 scale 0
+                alpha = getattr(layer, "alpha", None)
+                if alpha is not None and not np.any(keras.ops.convert_to_numpy(alpha)):
+                    alpha.assign(np.full(alpha.shape, 0.25, "float32"))
             macs = float(models.macs_per_pixel(model, per="output"))
             lr, _ = sample_patches(builtin_photos(), args.scale, 32, 32, channels=channels)
             for mode in ("none", "int8-ptq"):
@@ -73,16 +77,19 @@ def main(argv=None):
                                      quantize=mode, input_size=size,
                                      representative_data=lr if mode != "none" else None)
                 for threads in args.threads:
-                    median, best = time_interpreter(path, threads, args.runs, args.warmup,
-                                                    channels, size)
                     row = {"model": name, "scale": args.scale, "channels": channels,
                            "dtype": "float32" if mode == "none" else "int8",
                            "threads": threads, "lr_size": list(size),
                            "sr_size": [size[0] * args.scale, size[1] * args.scale],
-                           "median_ms": round(median * 1e3, 2),
-                           "min_ms": round(best * 1e3, 2), "runs": args.runs,
-                           "macs_per_output_pixel": round(macs, 1),
+                           "runs": args.runs, "macs_per_output_pixel": round(macs, 1),
                            "params": int(model.count_params())}
+                    try:
+                        median, best = time_interpreter(path, threads, args.runs,
+                                                        args.warmup, channels, size)
+                        row.update({"median_ms": round(median * 1e3, 2),
+                                    "min_ms": round(best * 1e3, 2)})
+                    except RuntimeError as error:  # e.g. a delegate refusing the graph
+                        row["error"] = str(error)[:300]
                     rows.append(row)
                     print(json.dumps(row))
     result = {"benchmark": "tflite_latency", "runtime": "ai-edge-litert (XNNPACK, CPU)",

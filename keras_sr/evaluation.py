@@ -13,13 +13,14 @@ Greyscale images (one in Set14) are scored on their grey values directly, as the
 scripts do (they convert to YCbCr only when an image has three channels).
 """
 
+import functools
+
 import numpy as np
 
 from keras_sr.data.benchmark_sets import hr_lr_folders, resolve_dataset
 from keras_sr.data.io import list_images, read_image
 from keras_sr.inference.predict import upscale_array
-from keras_sr.metrics.psnr import psnr
-from keras_sr.metrics.ssim import ssim
+from keras_sr.metrics.ssim import K1, K2, WINDOW_SIGMA, WINDOW_SIZE, gaussian_window
 
 _Y_WEIGHTS = np.array([65.481, 128.553, 24.966]) / 255.0
 
@@ -44,6 +45,7 @@ def luma_255(image_255):
     return 16.0 + image_255 @ _Y_WEIGHTS[:, None]
 
 
+@functools.lru_cache(maxsize=64)
 def _resize_matrix(in_len, scale):
     """Dense ``(out_len, in_len)`` float64 matrix of MATLAB bicubic resizing along one axis.
 
@@ -76,8 +78,8 @@ def imresize_numpy(image, scale):
         float64 ``(ceil(H*scale), ceil(W*scale), C)``, not clipped.
     """
     image = np.asarray(image, dtype=np.float64)
-    rows = _resize_matrix(image.shape[0], scale)
-    cols = _resize_matrix(image.shape[1], scale)
+    rows = _resize_matrix(int(image.shape[0]), float(scale))
+    cols = _resize_matrix(int(image.shape[1]), float(scale))
     return np.einsum("ph,hwc,qw->pqc", rows, image, cols, optimize=True)
 
 
@@ -109,6 +111,33 @@ def _super_resolve(model, lr, scale):
     return upscale_array(model, lr, scale=scale)
 
 
+def _gaussian_filter_valid(x, taps):
+    """Separable 'valid' filtering of a 2-D float64 array with 1-D ``taps``."""
+    size = len(taps)
+    rows = sum(w * x[i:x.shape[0] - size + 1 + i] for i, w in enumerate(taps))
+    return sum(w * rows[:, j:rows.shape[1] - size + 1 + j] for j, w in enumerate(taps))
+
+
+def ssim_numpy(a, b, max_val=255.0):
+    """SSIM (Wang 2004, 11x11 Gaussian sigma 1.5, valid windows) of two 2-D arrays, float64.
+
+    The same definition as ``keras_sr.metrics.ssim`` (tested equal), computed in float64
+    numpy as MATLAB does; the evaluation uses it because it runs at the same speed on
+    every backend (eager JAX compiles each op anew for every image size).
+    """
+    a = np.asarray(a, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    taps = gaussian_window(WINDOW_SIZE, WINDOW_SIGMA)
+    c1, c2 = (K1 * max_val) ** 2, (K2 * max_val) ** 2
+    mu_a, mu_b = _gaussian_filter_valid(a, taps), _gaussian_filter_valid(b, taps)
+    var_a = _gaussian_filter_valid(a * a, taps) - mu_a ** 2
+    var_b = _gaussian_filter_valid(b * b, taps) - mu_b ** 2
+    cov = _gaussian_filter_valid(a * b, taps) - mu_a * mu_b
+    ssim_map = ((2 * mu_a * mu_b + c1) * (2 * cov + c2)
+                / ((mu_a ** 2 + mu_b ** 2 + c1) * (var_a + var_b + c2)))
+    return float(ssim_map.mean())
+
+
 def score_pair(hr_255, sr_255, scale):
     """Y-channel PSNR and SSIM of one 8-bit image pair with ``scale`` pixels shaved.
 
@@ -117,13 +146,20 @@ def score_pair(hr_255, sr_255, scale):
         scale: border to shave (the protocol shaves the scale).
 
     Returns:
-        ``(psnr_y, ssim_y)`` as Python floats.
+        ``(psnr_y, ssim_y)`` as Python floats (float64 arithmetic).
     """
-    y_hr = luma_255(hr_255).astype(np.float32)
-    y_sr = luma_255(sr_255).astype(np.float32)
-    value_psnr = float(psnr(y_hr, y_sr, max_val=255.0, crop_border=scale))
-    value_ssim = float(ssim(y_hr, y_sr, max_val=255.0, crop_border=scale))
-    return value_psnr, value_ssim
+    y_hr = luma_255(hr_255)[..., 0]
+    y_sr = luma_255(sr_255)[..., 0]
+    if scale:
+        y_hr = y_hr[scale:-scale, scale:-scale]
+        y_sr = y_sr[scale:-scale, scale:-scale]
+    if min(y_hr.shape) < WINDOW_SIZE:
+        raise ValueError(f"evaluate: image of {hr_255.shape[:2]} pixels is too small to "
+                         f"score at x{scale} (SSIM needs {WINDOW_SIZE}x{WINDOW_SIZE} after "
+                         "shaving the border)")
+    mse = float(np.mean((y_hr - y_sr) ** 2))
+    value_psnr = float("inf") if mse == 0 else 10.0 * np.log10(255.0 ** 2 / mse)
+    return float(value_psnr), ssim_numpy(y_hr, y_sr, 255.0)
 
 
 def evaluate(model, dataset, scale, model_name=None, progress=True, limit=None):
@@ -202,4 +238,4 @@ def evaluate(model, dataset, scale, model_name=None, progress=True, limit=None):
     }
 
 
-__all__ = ["evaluate", "score_pair", "bicubic_upscale", "imresize_numpy", "luma_255", "to_uint8"]
+__all__ = ["evaluate", "score_pair", "bicubic_upscale", "imresize_numpy", "ssim_numpy", "luma_255", "to_uint8"]

@@ -7,7 +7,7 @@ from skimage import data
 
 from keras_sr.data.io import read_image, write_image
 from keras_sr.data.resize import imresize
-from keras_sr.evaluation import evaluate, imresize_numpy, score_pair
+from keras_sr.evaluation import evaluate, imresize_numpy, score_pair, ssim_numpy
 from keras_sr.layers.resize import Resize
 from keras_sr.metrics import psnr, ssim
 
@@ -81,6 +81,14 @@ def test_protocol_by_hand_on_a_grey_image(tiny_set):
     row = evaluate("bicubic", tiny_set, 3, progress=False)["per_image"][2]
     assert row["psnr_y"] == pytest.approx(expected_psnr, abs=1e-4)
     assert row["ssim_y"] == pytest.approx(expected_ssim, abs=1e-5)
+
+
+def test_numpy_ssim_equals_metrics_ssim():
+    clean = data.camera()[100:180, 120:220].astype(np.float64)
+    noisy = np.clip(clean + np.random.default_rng(1).normal(0, 8, clean.shape), 0, 255)
+    expected = float(ssim(clean[..., None].astype(np.float32),
+                          noisy[..., None].astype(np.float32), max_val=255.0))
+    assert ssim_numpy(clean, noisy, 255.0) == pytest.approx(expected, abs=1e-5)
 
 
 def test_score_pair_uses_studio_y_for_rgb(rng):

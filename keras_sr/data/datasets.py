@@ -23,7 +23,7 @@ from PIL import Image
 from keras_sr.data import augment as augment_lib
 from keras_sr.data import degradations
 from keras_sr.data.io import list_images, read_image
-from keras_sr.data.resize import bicubic_degrade, modcrop
+from keras_sr.data.resize import modcrop
 from keras_sr.metrics.color import rgb_to_y
 
 _MAX_INDEX = 2 ** 62
@@ -295,7 +295,7 @@ def validation_images(folder, scale, channels=3, limit=None):
         if hr.shape[0] < scale or hr.shape[1] < scale:
             raise ValueError(f"validation image {path} ({hr.shape[0]}x{hr.shape[1]}) is "
                              f"smaller than the scale {scale}")
-        lr = np.round(np.asarray(bicubic_degrade(hr, scale)) * 255.0) / 255.0
+        lr = np.round(np.asarray(degradations.downscale(hr, scale)) * 255.0) / 255.0
         lr = lr.astype("float32")
         if channels == 1:
             hr = np.asarray(rgb_to_y(hr))

@@ -258,7 +258,7 @@ def _kernel_np(method, x):
 
 
 @functools.lru_cache(maxsize=256)
-def resize_matrix(in_len, out_len, method="bicubic", antialias=True):
+def resize_matrix(in_len, out_len, method="bicubic", antialias=True, scale=None):
     """Dense ``(out_len, in_len)`` matrix of MATLAB ``imresize`` along one axis (numpy).
 
     The same taps as ``keras_sr.data.resize.imresize`` (Keys cubic a = -0.5, triangle or
@@ -267,16 +267,19 @@ def resize_matrix(in_len, out_len, method="bicubic", antialias=True):
     times faster than gathering taps on CPUs, and free of dynamic shapes under ``jax.jit``.
 
     Args:
-        in_len, out_len: input and output lengths (ints); scale = out_len / in_len.
+        in_len, out_len: input and output lengths (ints).
         method: one of ``keras_sr.data.resize.METHODS``.
         antialias: widen the kernel when shrinking (MATLAB's default).
+        scale: the scale the taps use (MATLAB keeps the requested one, e.g. 1/4 even when
+            ``out_len = ceil(in_len / 4)`` is not exactly a quarter); default
+            ``out_len / in_len``.
 
     Returns:
         float32 ``np.ndarray`` whose rows sum to one.
     """
     if method not in METHODS:
         raise ValueError(f"resize_matrix: unknown `method` {method!r}; expected one of {METHODS}")
-    scale = out_len / in_len
+    scale = out_len / in_len if scale is None else float(scale)
     support = {"bicubic": 4.0, "bilinear": 2.0, "area": 1.0, "nearest": 1.0}[method]
     widen = scale < 1.0 and antialias and method != "nearest"
     width = support / scale if widen else support
@@ -307,13 +310,14 @@ def resize(images, scale=None, size=None, method="bicubic", antialias=True):
         return _restore(imresize(x, scale=scale, size=size, method=method,
                                  antialias=antialias), squeeze)
     if size is not None:
-        out_h, out_w = (size, size) if isinstance(size, int) else tuple(size)
+        out_h, out_w = (size, size) if isinstance(size, int) else (int(v) for v in size)
+        s_h, s_w = out_h / height, out_w / width
     else:
         s_h, s_w = (scale, scale) if isinstance(scale, (int, float)) else tuple(scale)
         out_h = int(math.ceil(height * s_h - 1e-6))
         out_w = int(math.ceil(width * s_w - 1e-6))
-    rows = ops.convert_to_tensor(resize_matrix(height, int(out_h), method, antialias))
-    cols = ops.convert_to_tensor(resize_matrix(width, int(out_w), method, antialias))
+    rows = ops.convert_to_tensor(resize_matrix(height, out_h, method, antialias, float(s_h)))
+    cols = ops.convert_to_tensor(resize_matrix(width, out_w, method, antialias, float(s_w)))
     work = x if x.dtype in ("float32", "float64") else ops.cast(x, "float32")
     out = ops.einsum("ph,bhwc->bpwc", ops.cast(rows, work.dtype), work)
     out = ops.einsum("qw,bpwc->bpqc", ops.cast(cols, work.dtype), out)

@@ -10,7 +10,6 @@ Backends: on TensorFlow the data come from the ``tf.data`` pipeline, elsewhere (
 """
 
 import json
-import os
 from pathlib import Path
 
 import keras
@@ -272,15 +271,6 @@ def train(config, resume=True, log=print, extra_callbacks=()):
             files += grid.written
     summary.update(model=model, files=[str(f) for f in files if Path(f).exists()])
     return summary
-
-
-def config_from_env_backend(config):
-    """The backend a config asks for, for CLIs that must set ``KERAS_BACKEND`` early."""
-    if isinstance(config, (str, Path)):
-        import yaml
-
-        config = yaml.safe_load(Path(config).read_text()) or {}
-    return config.get("backend") or os.environ.get("KERAS_BACKEND")
 
 
 __all__ = ["train", "build_model", "build_loss", "build_optimizer", "build_schedule",

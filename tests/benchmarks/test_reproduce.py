@@ -103,3 +103,21 @@ def test_three_steps_checkpoint_and_exact_resume(tiny_set, tmp_path):
     fresh, _ = _run(tiny_set, tmp_path / "other.npz", stop_at=0)
     assert max(float(np.abs(a - b).max()) for a, b in zip(straight, fresh)) > 1e-5
     assert not list(tmp_path.glob("*.tmp*")), "checkpoint temp file left behind"
+
+
+@pytest.mark.datasets
+def test_shipped_espcn_x3_scores_what_its_sidecar_says(datasets_dir):
+    """The packaged ESPCN x3 (Y) loads offline and measures its recorded Set5 PSNR."""
+    import json
+
+    from keras_sr import models
+    from keras_sr.evaluation import evaluate
+    from keras_sr.models.pretrained import find_weights
+    path = find_weights("espcn", 3, 1)
+    sidecar = json.loads(path.with_name(path.name.replace(".weights.h5", ".json")).read_text())
+    assert sidecar["model"] == "espcn" and sidecar["scale"] == 3 and sidecar["channels"] == 1
+    model = models.get("espcn", scale=3, weights="pretrained")
+    ours = evaluate(model, str(datasets_dir / "Set5"), 3, progress=False)
+    bicubic = evaluate("bicubic", str(datasets_dir / "Set5"), 3, progress=False)
+    assert ours["psnr_y"] == pytest.approx(sidecar["psnr_y"]["Set5"], abs=0.01)
+    assert ours["psnr_y"] > bicubic["psnr_y"] + 1.0

@@ -69,7 +69,7 @@ def test_blur_rejects_even_kernel(images):
 
 def test_downscale_is_imresize_and_methods(images):
     np.testing.assert_allclose(_np(D.downscale(images, 2)),
-                               np.clip(_np(imresize(images, scale=0.5)), 0, 1), atol=1e-7)
+                               np.clip(_np(imresize(images, scale=0.5)), 0, 1), atol=1e-6)
     area = _np(D.downscale(images, 2, method="area"))
     block_mean = images.reshape(2, 8, 2, 8, 2, 3).mean(axis=(2, 4))
     np.testing.assert_allclose(area, block_mean, atol=1e-6)
@@ -161,6 +161,7 @@ def test_degrade_rejects_unknown_order(images):
         D.degrade(images, 2, "gaussian")
 
 
+@SLOW_ON_JAX
 def test_degrade_layer_round_trip(images):
     layer = D.Degrade(2, "blur-downscale-noise", seed=4, options={"kernel_size": 5})
     out = _np(layer(images))

@@ -10,6 +10,12 @@ from keras_sr.training import config as config_lib
 from keras_sr.training import trainer
 
 
+# Eager JAX compiles every op on first use: the full run takes minutes there.
+SLOW_ON_JAX = (pytest.mark.slow if keras.backend.backend() == "jax"
+               else pytest.mark.skipif(False, reason="fast on this backend"))
+
+
+@SLOW_ON_JAX
 def test_tiny_run_writes_everything(tiny_config, tmp_path):
     result = trainer.train(tiny_config, log=lambda message: None)
     out = tmp_path / "run"
