@@ -88,7 +88,10 @@ def _contributions(in_len, out_len, scale, method, antialias):
         weight_fn = kernel
     taps = int(math.ceil(width)) + 2
 
-    out_pos = ops.arange(1, ops.cast(out_len, "int32") + 1, dtype="float32")
+    if _is_static(out_len):
+        out_pos = ops.arange(1, out_len + 1, dtype="float32")
+    else:
+        out_pos = ops.arange(1, ops.cast(out_len, "int32") + 1, dtype="float32")
     # Output pixel centre mapped into input coordinates (1-based, as MATLAB).
     centre = out_pos / scale + 0.5 * (1.0 - 1.0 / scale)
     left = ops.floor(centre - width / 2.0)

@@ -173,8 +173,10 @@ def test_degrade_layer_round_trip(images):
     np.testing.assert_allclose(_np(restored(images)), _np(D.degrade(images, 2)), atol=1e-6)
 
 
-@pytest.mark.parametrize("method", ["bicubic", "bilinear", "area", "nearest"])
-@pytest.mark.parametrize("scale", [0.25, 1 / 3, 0.5, 2.0, 3.0])
+@pytest.mark.parametrize("method", ["bicubic", pytest.param("bilinear", marks=SLOW_ON_JAX),
+                                    pytest.param("area", marks=SLOW_ON_JAX),
+                                    pytest.param("nearest", marks=SLOW_ON_JAX)])
+@pytest.mark.parametrize("scale", [0.25, 1 / 3, 3.0])
 def test_matrix_resize_matches_imresize(method, scale, rng):
     x = rng.random((1, 12, 9, 2)).astype("float32")
     np.testing.assert_allclose(_np(D.resize(x, scale=scale, method=method)),

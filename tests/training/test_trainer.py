@@ -94,6 +94,7 @@ def test_data_errors_name_the_problem(tiny_config, tmp_path):
         trainer.train(dict(tiny_config, data=dict(tiny_config["data"], train="no/such/dir")))
 
 
+@SLOW_ON_JAX
 def test_shipped_configs_are_valid():
     from pathlib import Path
 
