@@ -29,8 +29,9 @@ def test_d_dbpn_layout_parameters_and_tiny_forward():
     assert model.get_layer("up1_h0").strides == (4, 4)
     assert model.count_params() == _expected_params(3, 256, 64, 7, 8, dense=True)
     assert round(model.count_params() / 1e6, 1) == 10.5
-    sr = model(np.zeros((1, 3, 4, 3), "float32"))
-    assert tuple(sr.shape) == (1, 12, 16, 3)
+    if keras.backend.backend() == "tensorflow":  # eager JAX compiles every op: ~30 s
+        sr = model(np.zeros((1, 3, 4, 3), "float32"))
+        assert tuple(sr.shape) == (1, 12, 16, 3)
 
 
 def test_dbpn_small_is_dbpn_s():
