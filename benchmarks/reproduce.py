@@ -227,8 +227,8 @@ def load_pool(folders, scale, channels, scale_augment=(1.0,), cache_dir=None):
     """:func:`build_pool`, cached as ``.npz`` under ``cache_dir`` (default runs/reproduce).
 
     On JAX, eager ``imresize`` compiles every op for every new image shape (minutes for
-    291 images on a busy CPU), so the pool is built once in a TensorFlow-backend
-    subprocess when TensorFlow is installed, then loaded from the cache.
+    291 images on a busy CPU), so a pool of more than 16 images is built once in a
+    TensorFlow-backend subprocess when TensorFlow is installed, then loaded from the cache.
     """
     import hashlib
     import subprocess
@@ -240,7 +240,8 @@ def load_pool(folders, scale, channels, scale_augment=(1.0,), cache_dir=None):
         hashlib.sha1(key.encode()).hexdigest()[:16] + ".npz")
     if not cache.exists():
         cache.parent.mkdir(parents=True, exist_ok=True)
-        if keras.backend.backend() != "tensorflow" and _has_tensorflow():
+        n_files = sum(len(list(Path(f).glob("*.png"))) for f in folders)
+        if keras.backend.backend() != "tensorflow" and _has_tensorflow() and n_files > 16:
             code = ("import sys, json; sys.path.insert(0, %r); import reproduce as r; "
                     "a = json.loads(%r); r.save_pool(r.build_pool(*a), %r)"
                     % (str(Path(__file__).parent), json.dumps(json.loads(key)), str(cache)))

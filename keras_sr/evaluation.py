@@ -14,6 +14,7 @@ scripts do (they convert to YCbCr only when an image has three channels).
 """
 
 import functools
+import math
 
 import numpy as np
 
@@ -45,25 +46,33 @@ def luma_255(image_255):
     return 16.0 + image_255 @ _Y_WEIGHTS[:, None]
 
 
+def _cubic(x):
+    """Keys cubic kernel, a = -0.5 (MATLAB's ``cubic``), float64 numpy."""
+    ax = np.abs(x)
+    return np.where(ax <= 1, 1.5 * ax ** 3 - 2.5 * ax ** 2 + 1,
+                    np.where(ax <= 2, -0.5 * ax ** 3 + 2.5 * ax ** 2 - 4 * ax + 2, 0.0))
+
+
 @functools.lru_cache(maxsize=64)
 def _resize_matrix(in_len, scale):
     """Dense ``(out_len, in_len)`` float64 matrix of MATLAB bicubic resizing along one axis.
 
-    Built from the taps of ``keras_sr.data.resize`` (so both follow one definition);
-    applying it with numpy keeps the protocol in float64, as MATLAB computes, and is much
-    faster than gathering on the CPU for whole test sets.
+    The same taps as ``keras_sr.data.resize.imresize`` (tests check they agree), in
+    float64 numpy as MATLAB computes; numpy avoids per-image-size compilation on eager
+    JAX and is fast on the CPU for whole test sets.
     """
-    import keras
-
-    from keras_sr.data.resize import _contributions, _output_length
-
-    out_len = _output_length(int(in_len), float(scale))
-    index, weight = _contributions(int(in_len), out_len, float(scale), "bicubic", True)
-    index = np.asarray(keras.ops.convert_to_numpy(index))
-    weight = np.asarray(keras.ops.convert_to_numpy(weight), dtype=np.float64)
-    matrix = np.zeros((out_len, int(in_len)))
-    rows = np.repeat(np.arange(out_len), index.shape[1])
-    np.add.at(matrix, (rows, index.ravel()), weight.ravel())
+    out_len = int(math.ceil(in_len * scale - 1e-6))
+    width = 4.0 / scale if scale < 1 else 4.0
+    kernel = (lambda x: scale * _cubic(scale * x)) if scale < 1 else _cubic
+    taps = int(math.ceil(width)) + 2
+    centre = np.arange(1, out_len + 1) / scale + 0.5 * (1 - 1 / scale)
+    index = np.floor(centre - width / 2)[:, None] + np.arange(taps)[None, :]
+    weight = kernel(centre[:, None] - index)
+    weight /= weight.sum(axis=1, keepdims=True)
+    folded = np.mod(index.astype(np.int64) - 1, 2 * in_len)  # symmetric padding
+    folded = np.where(folded >= in_len, 2 * in_len - 1 - folded, folded)
+    matrix = np.zeros((out_len, in_len))
+    np.add.at(matrix, (np.repeat(np.arange(out_len), taps), folded.ravel()), weight.ravel())
     return matrix
 
 

@@ -17,7 +17,7 @@ def _np(x):
 
 
 @pytest.mark.parametrize("method", METHODS)
-@pytest.mark.parametrize("scale", [0.25, 0.5, 1 / 3, 0.7, 1.5, 2, 3])
+@pytest.mark.parametrize("scale", [0.25, 0.7, 3])
 def test_constant_image_stays_constant(method, scale):
     image = np.full((1, 12, 9, 3), 0.37, dtype=np.float32)
     out = _np(imresize(image, scale=scale, method=method))

@@ -54,18 +54,7 @@ def test_save_load(case, contract, tmp_path):
     contract.check_save_load(_cached(case), tmp_path)
 
 
-# keras_sr.data.resize.imresize fails under jax tracing (jit / eval_shape): it builds
-# `ops.arange(1, ops.cast(out_len) + 1)` from a static length, which JAX traces. Models
-# with a Resize layer cannot be fit on JAX until that line uses the Python int.
-USES_RESIZE = ("srcnn-x3-y", "srcnn_955-x2-rgb", "vdsr-x2-y", "hourglass-x3-rgb")
-RESIZE_UNDER_JIT = pytest.mark.xfail(
-    keras.backend.backend() == "jax", strict=False,
-    reason="imresize under jax.jit: ops.cast(static length) in data/resize.py")
-
-
-@pytest.mark.parametrize("case", [
-    pytest.param(case, marks=RESIZE_UNDER_JIT) if case in USES_RESIZE else case
-    for case in CASES])
+@pytest.mark.parametrize("case", CASES)
 def test_fit(case, contract):
     _, kwargs, upsampled = CASES[case]
     contract.check_fit(_build(case), kwargs["scale"], upsampled=upsampled)
