@@ -4,6 +4,7 @@
 #   2. the Python suite on the JAX backend (TF-only tests skip themselves),
 #   3. the Android core JUnit tests and the browser end-to-end test (when their tools exist).
 # Slow tests are kept out; run them with: python -m pytest -m slow
+# Both pytest runs use two worker processes (pytest-xdist, the [dev] extra).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export KERAS_SR_DATA="${KERAS_SR_DATA:-$(cd .. && pwd)/shared/datasets}"
@@ -14,9 +15,9 @@ bash scripts/install_demo_tools.sh
 
 status=0
 echo "== pytest, TensorFlow backend"
-KERAS_BACKEND=tensorflow python -m pytest -q -p no:cacheprovider || status=1
+KERAS_BACKEND=tensorflow python -m pytest -q -p no:cacheprovider -n 2 || status=1
 echo "== pytest, JAX backend"
-KERAS_BACKEND=jax python -m pytest -q -p no:cacheprovider || status=1
+KERAS_BACKEND=jax python -m pytest -q -p no:cacheprovider -n 2 || status=1
 echo "== Android core (Kotlin, JUnit 4)"
 bash android_demo/ci.sh || status=1
 echo "== Browser demo (LiteRT.js in headless Chromium)"

@@ -29,10 +29,13 @@ def add_arguments(parser):
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--patch-size", type=int, default=17,
                         help="LR patch side (ESPCN: 17)")
-    parser.add_argument("--learning-rate", type=float, default=1e-3)
+    parser.add_argument("--learning-rate", type=float, default=None,
+                        help="Adam learning rate (default 1e-3 from scratch, 1e-4 when "
+                        "fine-tuning the shipped weights)")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--pretrained", action="store_true",
-                        help="fine-tune from the shipped ESPCN x3 weights when they exist")
+    parser.add_argument("--from-scratch", action="store_true",
+                        help="start from random weights instead of fine-tuning the shipped "
+                        "ESPCN x3 (Y) weights (the default for --channels 1)")
     parser.add_argument("--no-export", action="store_true", help="skip the TFLite export")
     parser.add_argument("--backend", choices=("tensorflow", "jax"), default=None)
 
@@ -100,17 +103,19 @@ def run(args):
     out.mkdir(parents=True, exist_ok=True)
     train_folder = find_set("T91") or skimage_photos(out / "data" / "train", TRAIN_PHOTOS)
     val_folder = find_set("Set5") or skimage_photos(out / "data" / "val", (HELD_OUT_PHOTO,))
-    print(f"keras-sr demo: training ESPCN x{SCALE} ({'Y' if args.channels == 1 else 'RGB'}) "
+    print(f"keras-sr demo: {'fine-tuning the shipped' if args.channels == 1 and not args.from_scratch else 'training'} ESPCN x{SCALE} ({'Y' if args.channels == 1 else 'RGB'}) "
           f"on {train_folder}, evaluating on {val_folder}")
 
+    pretrained = args.channels == 1 and not args.from_scratch
+    learning_rate = args.learning_rate or (1e-4 if pretrained else 1e-3)
     steps_per_epoch = args.steps if args.steps else 50
     epochs = 1 if args.steps else 10 ** 6
     config = {
         "model": "espcn", "scale": SCALE, "channels": args.channels,
-        "weights": "pretrained" if args.pretrained else None,
+        "weights": "pretrained" if pretrained else None,
         "data": {"train": str(train_folder), "val": None, "patch_size": args.patch_size,
                  "batch_size": args.batch_size},
-        "loss": "l2", "optimizer": {"name": "adam", "learning_rate": args.learning_rate},
+        "loss": "l2", "optimizer": {"name": "adam", "learning_rate": learning_rate},
         "epochs": epochs, "steps_per_epoch": steps_per_epoch, "seed": args.seed,
         "output_dir": str(out / "run"),
         "callbacks": {"images_every": 0, "tensorboard": False, "plot": True,
@@ -121,9 +126,9 @@ def run(args):
     try:
         result = train(config, resume=False, extra_callbacks=budget)
     except ValueError as error:
-        if args.pretrained and "weights" in str(error).lower():
+        if pretrained and "weights" in str(error).lower():
             print(f"keras-sr demo: no pretrained ESPCN x{SCALE} weights ({error}); "
-                  "run without --pretrained", file=sys.stderr)
+                  "run with --from-scratch", file=sys.stderr)
             return 2
         raise
     model = result["model"]
