@@ -17,7 +17,14 @@ status=0
 echo "== pytest, TensorFlow backend"
 KERAS_BACKEND=tensorflow python -m pytest -q -p no:cacheprovider -n 2 || status=1
 echo "== pytest, JAX backend"
-KERAS_BACKEND=jax python -m pytest -q -p no:cacheprovider -n 2 || status=1
+# Files whose code never touches the Keras backend (PIL/numpy image IO, the float64
+# numpy scorer of the evaluation protocol, demo tooling) run once, above.
+KERAS_BACKEND=jax python -m pytest -q -p no:cacheprovider -n 2 \
+    --ignore=tests/data/test_io.py --ignore=tests/data/test_benchmark_sets.py \
+    --ignore=tests/test_evaluation.py --ignore=tests/demos || status=1
+echo "== notebooks (executed with tiny parameters, TensorFlow backend)"
+KERAS_BACKEND=tensorflow python -m pytest -q -p no:cacheprovider -n 2 -m slow \
+    tests/demos/test_notebooks.py || status=1
 echo "== Android core (Kotlin, JUnit 4)"
 bash android_demo/ci.sh || status=1
 echo "== Browser demo (LiteRT.js in headless Chromium)"
