@@ -15,6 +15,7 @@ from keras_sr.quantization.quantize_model import is_qat_model, quantize_model, q
 from keras_sr.quantization.quantized_layers import (
     QuantizedConv2D, QuantizedConv2DTranspose, QuantizedPReLU)
 
-__all__ = ["quantize_model", "calibrate", "equalize_tanh_ranges", "fine_tune", "is_qat_model", "quantizers_of",
+__all__ = ["quantize_model", "calibrate", "equalize_tanh_ranges", "fine_tune", "is_qat_model",
+           "quantizers_of",
            "ActivationQuantizer", "QuantizedConv2D", "QuantizedConv2DTranspose",
            "QuantizedPReLU", "fake_quant_weights", "fake_quant_tensor"]
