@@ -25,6 +25,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from results_file import write_result  # benchmarks/ is on sys.path when run as a script
+
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "benchmarks" / "results"
 sys.path.insert(0, str(REPO))  # this checkout's keras_sr, not another installed copy
@@ -137,9 +139,7 @@ def main(argv=None):
     result = {"benchmark": "quantization_quality",
               "protocol": "Y channel, shave scale px, LR/SR rounded to uint8 (verify_tflite)",
               "settings": vars(args), "date": time.strftime("%Y-%m-%d"), "results": rows}
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
-    print(f"wrote {args.out}")
+    write_result(args.out, result)
     return 0
 
 

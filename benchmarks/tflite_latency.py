@@ -19,6 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from results_file import write_result  # benchmarks/ is on sys.path when run as a script
+
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
@@ -98,9 +100,7 @@ def main(argv=None):
                           "load_average": os.getloadavg()},
               "note": "this machine's 2 cores are shared: medians include other jobs' load",
               "date": time.strftime("%Y-%m-%d"), "results": rows}
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
-    print(f"wrote {args.out}")
+    write_result(args.out, result)
     return 0
 
 

@@ -19,6 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from results_file import write_result  # benchmarks/ is on sys.path when run as a script
+
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
@@ -89,8 +91,7 @@ def main(argv=None):
         "note": "working_memory = peak RSS - RSS before - output array",
     }
     print(json.dumps(result, indent=2))
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
+    write_result(args.out, result)
     return 0
 
 
