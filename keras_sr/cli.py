@@ -1,8 +1,8 @@
 """The ``keras-sr`` command line.
 
 Each sub-command lives in ``keras_sr/commands/<name>.py`` and exposes two functions:
-``add_arguments(parser)`` and ``run(args) -> int`` (the exit status). Commands are
-imported only when chosen, so ``keras-sr --help`` does not import TensorFlow.
+``add_arguments(parser)`` and ``run(args) -> int`` (the exit status). A command's module
+is imported only when that command is chosen.
 """
 
 import argparse
