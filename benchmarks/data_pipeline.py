@@ -14,12 +14,13 @@ Usage:
 """
 
 import argparse
-import json
 import os
 import platform
 import sys
 import time
 from pathlib import Path
+
+from results_file import write_result  # benchmarks/ is on sys.path when run as a script
 
 HERE = Path(__file__).resolve().parent
 
@@ -106,9 +107,7 @@ def main(argv=None):
         "note": "the 2-core machine was shared with other jobs while measuring",
     }
     out = HERE / "results" / f"data_pipeline_{args.tag}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, indent=1) + "\n")
-    print(f"wrote {out}")
+    write_result(out, report)
     return 0
 
 

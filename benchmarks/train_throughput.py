@@ -34,6 +34,8 @@ import sys
 import time
 from pathlib import Path
 
+from results_file import write_result  # benchmarks/ is on sys.path when run as a script
+
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
@@ -343,9 +345,7 @@ def main(argv=None):
     report["entries"] += new
     report.update(device=device, python=sys.version.split()[0], keras=keras.__version__,
                   cpu_count=os.cpu_count())
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, indent=2) + "\n")
-    print(f"wrote {out}")
+    write_result(out, report)
     return 0
 
 
