@@ -1,8 +1,9 @@
 """int8 quality: float Keras vs int8-PTQ vs int8-QAT TFLite, PSNR / SSIM (Y) on Set5, B100.
 
 For each model (default ESPCN x3 and FSRCNN x3; ``--edsr`` adds EDSR-baseline x4):
-1. the float model: shipped pretrained weights when present, else trained here briefly
-   on ``--train-dir`` patches (``--float-epochs``; a short run, recorded as such);
+1. the float model: ``--weights MODEL=PATH`` when given (e.g. a ``reproduce.py``
+   checkpoint), else the shipped pretrained weights, else trained here briefly on
+   ``--train-dir`` patches (``--float-epochs``; a short run, recorded as such);
 2. int8 PTQ: ``export_tflite(quantize="int8-ptq")`` calibrated on 128 LR patches;
 3. int8 QAT: ``quantize_model`` + ``fine_tune`` (``--qat-epochs``, ``--qat-loss``) then
    ``export_tflite(quantize="int8-qat")``;
@@ -33,13 +34,33 @@ sys.path.insert(0, str(REPO))  # this checkout's keras_sr, not another installed
 TARGETS = {"espcn": 0.05, "fsrcnn": 0.05, "edsr_baseline": 0.15}
 
 
-def build_float_model(name, scale, lr, hr, epochs, seed):
-    """Pretrained weights when shipped, else a brief float training; returns (model, how)."""
+def load_float_weights(model, path):
+    """Load a ``.weights.h5`` / ``.keras`` file or a ``benchmarks/reproduce.py`` checkpoint."""
+    import numpy as np
+
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"--weights: no file {str(path)!r}")
+    if path.suffix == ".npz":
+        with np.load(path) as data:
+            meta = json.loads(bytes(data["meta"]).decode())
+            model.set_weights([data[f"w{i}"] for i in range(meta["n_weights"])])
+        return f"{path.name} (reproduce.py checkpoint, {meta['step']} steps)"
+    model.load_weights(str(path))
+    return path.name
+
+
+def build_float_model(name, scale, lr, hr, epochs, seed, weights=None):
+    """The float model and how it was obtained: ``weights`` (a file), else the shipped
+    pretrained weights, else a brief float training here."""
     import keras
 
     from keras_sr import models
     from keras_sr.quantization import fine_tune
 
+    if weights is not None:
+        model = models.get(name, scale=scale)
+        return model, load_float_weights(model, weights)
     try:
         return models.get(name, scale=scale, weights="pretrained"), "pretrained"
     except FileNotFoundError:
@@ -57,8 +78,11 @@ def main(argv=None):
     parser.add_argument("--models", nargs="+", default=["espcn", "fsrcnn"])
     parser.add_argument("--scale", type=int, default=3)
     parser.add_argument("--edsr", action="store_true", help="add EDSR-baseline x4")
+    parser.add_argument("--weights", nargs="*", default=[], metavar="MODEL=PATH",
+                        help="float weights per model (e.g. edsr_baseline=runs/reproduce/"
+                             "edsr_baseline_x4.npz); default: shipped, else trained here")
     parser.add_argument("--train-dir", default=None,
-                        help="HR training folder (default: <datasets>/T91)")
+                        nargs="+", help="HR training folder(s) (default: <datasets>/T91)")
     parser.add_argument("--sets", nargs="+", default=["Set5", "B100"])
     parser.add_argument("--datasets", default=None,
                         help="folder holding the sets (default: KERAS_SR_DATA or "
@@ -68,6 +92,9 @@ def main(argv=None):
     parser.add_argument("--float-epochs", type=int, default=20)
     parser.add_argument("--qat-epochs", type=int, default=3)
     parser.add_argument("--qat-lr", type=float, default=1e-4)
+    parser.add_argument("--qat-batch-size", type=int, default=16)
+    parser.add_argument("--qat-decay", default="cosine", choices=["cosine", "none"],
+                        help="learning-rate schedule of the QAT fine-tuning")
     parser.add_argument("--qat-loss", default="mean_squared_error",
                         help="QAT fine-tuning loss; MSE matches the shipped pretrained "
                              "weights (L1 fine-tuning of an MSE model loses ~0.07 dB)")
@@ -87,6 +114,10 @@ def main(argv=None):
 
     root = Path(args.datasets or os.environ.get("KERAS_SR_DATA")
                 or REPO.parent / "shared" / "datasets")
+    try:
+        weight_files = dict(item.split("=", 1) for item in args.weights)
+    except ValueError:
+        parser.error(f"--weights takes MODEL=PATH items; got {args.weights}")
     train_images = load_folders(args.train_dir or root / "T91")
     jobs = [(name, args.scale) for name in args.models]
     if args.edsr:
@@ -100,7 +131,8 @@ def main(argv=None):
             channels = int(models.get(name, scale=scale).input_shape[-1])
             lr, hr = sample_patches(train_images, scale, args.patch_size, args.patches,
                                     channels=channels, seed=args.seed)
-            model, how = build_float_model(name, scale, lr, hr, args.float_epochs, args.seed)
+            model, how = build_float_model(name, scale, lr, hr, args.float_epochs, args.seed,
+                                           weights=weight_files.get(name))
             calib = lr[:128]
             int8_source = model  # the float model scored below stays the original
             if args.tanh_target > 0:
@@ -109,11 +141,13 @@ def main(argv=None):
                                 quantize="int8-ptq", representative_data=calib)
             qat_model = quantize_model(int8_source, calibration_data=calib)
             fine_tune(qat_model, lr, hr, epochs=args.qat_epochs, learning_rate=args.qat_lr,
-                      loss=args.qat_loss, seed=args.seed)
+                      batch_size=args.qat_batch_size, loss=args.qat_loss, seed=args.seed,
+                      decay=None if args.qat_decay == "none" else args.qat_decay)
             qat = export_tflite(qat_model, Path(tmp) / f"{name}_qat.tflite",
                                 quantize="int8-qat")
             row = {"model": name, "scale": scale, "channels": channels, "float_weights": how,
                    "qat_epochs": args.qat_epochs, "qat_loss": args.qat_loss,
+                   "qat_decay": args.qat_decay,
                    "tanh_target": args.tanh_target, "patches": args.patches, "sets": {}}
             for set_name in args.sets:
                 folder = root / set_name

@@ -383,6 +383,32 @@ def monitor_psnr(model, pairs, scale):
     return float(np.mean(values))
 
 
+def start_from(model, init, tanh_target, lrs, hrs, scale, lr_patch, seed, say):
+    """Load ``init`` into ``model``; with ``tanh_target``, return the range-widened copy.
+
+    The widening probe uses 256 LR patches drawn like training batches (as step
+    ``2**31 - 1``, which no run reaches).
+    """
+    path = Path(init)
+    if not path.is_file():
+        raise FileNotFoundError(f"--init {init!r}: no such weights or checkpoint file")
+    if path.suffix == ".npz":
+        with np.load(path) as data:
+            meta = json.loads(bytes(data["meta"]).decode())
+            model.set_weights([data[f"w{i}"] for i in range(meta["n_weights"])])
+    else:
+        model.load_weights(str(path))
+    say(f"initial weights from {path}")
+    if tanh_target:
+        from keras_sr.quantization import equalize_tanh_ranges
+        probe, _ = sample_batch(lrs, hrs, scale, lr_patch, 256, seed, 2**31 - 1)
+        widened, scales = equalize_tanh_ranges(model, probe, target=tanh_target)
+        model.set_weights(widened.get_weights())
+        say("tanh ranges widened to a peak of {}: {}".format(tanh_target, {
+            k: f"x{v.min():.2f}..x{v.max():.2f}" for k, v in scales.items()}))
+    return model
+
+
 def device_name():
     import keras
     if keras.backend.backend() == "jax":
@@ -394,7 +420,8 @@ def device_name():
 
 def train(name, scale, steps, seed=0, max_minutes=None, checkpoint=None,
           checkpoint_every=500, steps_per_call=10, batch_size=None, log_every=100,
-          train_sets=None, channels=None, validate=True, stop_at=None, quiet=False):
+          train_sets=None, channels=None, validate=True, stop_at=None, quiet=False,
+          init=None, tanh_target=None, learning_rate=None, lr_patch=None):
     """Trains (or resumes) a recipe; returns (model, info dict).
 
     Args:
@@ -411,6 +438,14 @@ def train(name, scale, steps, seed=0, max_minutes=None, checkpoint=None,
         train_sets: override the recipe's folders: names under the data root or paths.
         validate: log a quick Set5 Y-PSNR every ``5 * log_every`` steps (Y models).
         stop_at: stop (as if interrupted) once this many steps are done.
+        init: start from these weights instead of a random init (a ``.weights.h5`` /
+            ``.keras`` file, or a checkpoint ``.npz`` of this script); used only when
+            ``checkpoint`` does not exist yet.
+        tanh_target: with ``init``, widen the tanh pre-activations to this peak first
+            (:func:`keras_sr.quantization.equalize_tanh_ranges`), so that TFLite's fixed
+            int8 tanh grid is well used; training then re-fits the model to the wider
+            (less linear) regime.
+        learning_rate, lr_patch: override the recipe's.
     """
     import keras
     from keras_sr.training.fast_loop import FastLoop
@@ -418,8 +453,10 @@ def train(name, scale, steps, seed=0, max_minutes=None, checkpoint=None,
     recipe = dict(RECIPES[name])
     if batch_size:
         recipe["batch_size"] = batch_size
+    if learning_rate:
+        recipe["learning_rate"] = learning_rate
     channels = channels or recipe["channels"]
-    lr_patch = recipe["lr_patch"][scale]
+    lr_patch = lr_patch or recipe["lr_patch"][scale]
     sets = train_sets or recipe["train_sets"]
     root = data_root() if validate or not all(Path(s).is_absolute() for s in sets) else None
     folders = [Path(s) if Path(s).is_absolute() else root / s for s in sets]
@@ -434,14 +471,15 @@ def train(name, scale, steps, seed=0, max_minutes=None, checkpoint=None,
     optimizer = make_optimizer(recipe, steps)
     optimizer.build(model.trainable_variables)
     step, elapsed, log = 0, 0.0, []
+    t0 = time.time()
+    lrs, hrs = load_pool(folders, scale, channels, recipe["scale_augment"],
+                         cache_dir=checkpoint.parent)
     if checkpoint.exists():
         meta = load_checkpoint(checkpoint, model, optimizer)
         step, elapsed, log = meta["step"], meta["elapsed_s"], meta["log"]
         say(f"resumed {checkpoint} at step {step} ({elapsed / 60:.1f} min trained)")
-
-    t0 = time.time()
-    lrs, hrs = load_pool(folders, scale, channels, recipe["scale_augment"],
-                         cache_dir=checkpoint.parent)
+    elif init is not None:
+        model = start_from(model, init, tanh_target, lrs, hrs, scale, lr_patch, seed, say)
     say(f"{len(lrs)} training images from {[f.name for f in folders]} "
         f"({time.time() - t0:.1f} s); LR patch {lr_patch}, batch {recipe['batch_size']}")
     val = list(zip(*load_pool([root / "Set5"], scale, channels,
@@ -481,6 +519,7 @@ def train(name, scale, steps, seed=0, max_minutes=None, checkpoint=None,
     if step != last_saved:
         save_checkpoint(checkpoint, model, optimizer, step, elapsed, log)
     info = {"recipe": recipe, "steps_done": step, "steps_planned": steps, "seed": seed,
+            "init": None if init is None else str(init), "tanh_target": tanh_target,
             "train_seconds": round(elapsed, 1), "log": log, "checkpoint": str(checkpoint),
             "channels": channels, "lr_patch": lr_patch,
             "train_sets": [f.name for f in folders]}
@@ -522,6 +561,25 @@ def as_package_model(model, name, scale, channels):
     return packaged
 
 
+def made_by_command(name, scale, info):
+    """The command line that reproduces a run (the options that differ from the recipe)."""
+    recipe, base = info["recipe"], RECIPES[name]
+    words = [f"benchmarks/reproduce.py {name} --scale {scale} --steps {info['steps_planned']}"]
+    if info.get("seed"):
+        words.append(f"--seed {info['seed']}")
+    if info.get("init"):
+        words.append(f"--init {info['init']}")
+    if info.get("tanh_target"):
+        words.append(f"--tanh-target {info['tanh_target']}")
+    if recipe["learning_rate"] != base["learning_rate"]:
+        words.append(f"--learning-rate {recipe['learning_rate']}")
+    if info["lr_patch"] != base["lr_patch"][scale]:
+        words.append(f"--lr-patch {info['lr_patch']}")
+    if recipe["batch_size"] != base["batch_size"]:
+        words.append(f"--batch-size {recipe['batch_size']}")
+    return " ".join(words)
+
+
 def export_weights(model, name, scale, info, table):
     """Writes the package's pretrained weights and a JSON sidecar beside them.
 
@@ -548,8 +606,8 @@ def export_weights(model, name, scale, info, table):
                "psnr_y": {k: v["psnr"] for k, v in table.items()},
                "ssim_y": {k: v["ssim"] for k, v in table.items()},
                "paper_psnr_y": {k: v["paper_psnr"] for k, v in table.items()},
-               "made_by": f"benchmarks/reproduce.py {name} --scale {scale} "
-                          f"--steps {info['steps_planned']}"}
+               "init": info.get("init"), "tanh_target": info.get("tanh_target"),
+               "made_by": made_by_command(name, scale, info)}
     path.with_name(path.name.replace(".weights.h5", ".json")).write_text(
         json.dumps(sidecar, indent=2) + "\n")
     return path
@@ -570,6 +628,16 @@ def main(argv=None):
     parser.add_argument("--eval-only", action="store_true",
                         help="evaluate the checkpoint without training further")
     parser.add_argument("--no-eval", action="store_true")
+    parser.add_argument("--init", default=None,
+                        help="start from these weights (.weights.h5, .keras or a checkpoint "
+                             ".npz of this script) instead of a random init")
+    parser.add_argument("--tanh-target", type=float, default=None,
+                        help="with --init: widen tanh pre-activations to this peak before "
+                             "training (an int8-friendly model, see docs/export.md)")
+    parser.add_argument("--learning-rate", type=float, default=None,
+                        help="override the recipe's initial learning rate")
+    parser.add_argument("--lr-patch", type=int, default=None,
+                        help="override the recipe's LR patch side")
     parser.add_argument("--export", action="store_true",
                         help="write keras_sr/weights/<model>_x<scale>... and its JSON")
     args = parser.parse_args(argv)
@@ -582,7 +650,9 @@ def main(argv=None):
                         max_minutes=0 if args.eval_only else args.max_minutes,
                         checkpoint=args.checkpoint, checkpoint_every=args.checkpoint_every,
                         steps_per_call=args.steps_per_call, batch_size=args.batch_size,
-                        log_every=args.log_every)
+                        log_every=args.log_every, init=args.init,
+                        tanh_target=args.tanh_target, learning_rate=args.learning_rate,
+                        lr_patch=args.lr_patch)
     if args.no_eval:
         return 0
     t = time.time()

@@ -6,6 +6,7 @@ silently. See ``docs/training.md`` and ``configs/*.yaml`` for examples.
 """
 
 import copy
+from collections.abc import Mapping
 from pathlib import Path
 
 DEFAULTS = {
@@ -32,7 +33,7 @@ DEFAULTS = {
     "epochs": 10,
     "steps_per_epoch": 100,
     "mixed_precision": None,    # None, "mixed_float16" or "mixed_bfloat16"
-    "distribution": None,       # None or "data_parallel"
+    "distribution": None,       # None, "data_parallel" or "multi_worker" (TF, TF_CONFIG)
     "backend": None,            # informational: `keras-sr train --backend` sets KERAS_BACKEND
     "seed": 0,
     "output_dir": "runs/train",
@@ -48,7 +49,7 @@ DEFAULTS = {
 OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop")
 SCHEDULES = ("constant", "step", "cosine", "exponential")
 MIXED_PRECISION = (None, "mixed_float16", "mixed_bfloat16")
-DISTRIBUTIONS = (None, "data_parallel")
+DISTRIBUTIONS = (None, "data_parallel", "multi_worker")
 
 
 class ConfigError(ValueError):
@@ -74,6 +75,35 @@ def _merge(defaults, given, where):
     return out
 
 
+def load_mapping(source):
+    """The config mapping as given (no defaults, no validation) from a file or a dict.
+
+    Args:
+        source: path of a ``.yaml``/``.yml``/``.json`` file, or a dict.
+
+    Returns:
+        A new dict.
+
+    Raises:
+        ConfigError: the file does not hold a mapping.
+        FileNotFoundError: the file does not exist.
+    """
+    if isinstance(source, (str, Path)):
+        path = Path(source)
+        if not path.is_file():
+            raise FileNotFoundError(f"training config {str(path)!r} does not exist")
+        import yaml
+
+        given = yaml.safe_load(path.read_text()) or {}
+    elif isinstance(source, Mapping):
+        given = dict(source)
+    else:
+        given = source
+    if not isinstance(given, dict):
+        raise ConfigError(f"a training config must be a mapping; got {type(given).__name__}")
+    return given
+
+
 def read_config(source):
     """Load a config from a YAML/JSON file or a dict and fill in the defaults.
 
@@ -87,18 +117,7 @@ def read_config(source):
         ConfigError: unknown key, bad value, missing required key.
         FileNotFoundError: the file does not exist.
     """
-    if isinstance(source, (str, Path)):
-        path = Path(source)
-        if not path.is_file():
-            raise FileNotFoundError(f"training config {str(path)!r} does not exist")
-        import yaml
-
-        given = yaml.safe_load(path.read_text()) or {}
-    else:
-        given = dict(source)
-    if not isinstance(given, dict):
-        raise ConfigError(f"a training config must be a mapping; got {type(given).__name__}")
-    config = _merge(DEFAULTS, given, "")
+    config = _merge(DEFAULTS, load_mapping(source), "")
     validate_config(config)
     return config
 
@@ -181,5 +200,5 @@ def _check_model(config):
                           f"channels {config['channels']}: {error}") from error
 
 
-__all__ = ["DEFAULTS", "ConfigError", "read_config", "validate_config", "OPTIMIZERS",
-           "SCHEDULES"]
+__all__ = ["DEFAULTS", "ConfigError", "read_config", "load_mapping", "validate_config",
+           "OPTIMIZERS", "SCHEDULES", "DISTRIBUTIONS"]

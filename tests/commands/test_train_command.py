@@ -1,10 +1,16 @@
 """``keras-sr train`` and ``keras-sr demo`` through the CLI entry point."""
 
+import json
+
 import keras
 import pytest
 import yaml
 
 from keras_sr import cli
+
+# Eager JAX compiles every op on first use: training runs take minutes there.
+SLOW_ON_JAX = (pytest.mark.slow if keras.backend.backend() == "jax"
+               else pytest.mark.skipif(False, reason="fast on this backend"))
 
 
 @pytest.fixture
@@ -46,6 +52,52 @@ def test_train_command_clear_errors(config_file, tmp_path, capsys):
     other = "jax" if keras.backend.backend() == "tensorflow" else "tensorflow"
     assert cli.main(["train", "--config", str(config_file), "--backend", other]) == 2
     assert "already running" in capsys.readouterr().err
+
+
+def _run_with(config_file, tmp_path, capsys, **changes):
+    config = yaml.safe_load(config_file.read_text())
+    config.update(changes)
+    path = tmp_path / "changed.yaml"
+    path.write_text(yaml.safe_dump(config))
+    status = cli.main(["train", "--config", str(path)])
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def test_train_command_names_the_bad_folder_image_and_scale(config_file, tmp_path, capsys):
+    data = yaml.safe_load(config_file.read_text())["data"]
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    status, _, err = _run_with(config_file, tmp_path, capsys,
+                               data=dict(data, train=str(empty)))
+    assert status == 2
+    assert "config 'data.train'" in err and str(empty) in err and "no image files" in err
+    status, _, err = _run_with(config_file, tmp_path, capsys,
+                               data=dict(data, val=str(empty)))
+    assert status == 2 and "config 'data.val'" in err and str(empty) in err
+    # patch 30 x scale 2 = 60 px; a.png is 40x40
+    status, _, err = _run_with(config_file, tmp_path, capsys, data=dict(data, patch_size=30))
+    assert status == 2
+    assert "a.png is 40x40" in err and "60x60" in err and "patch_size" in err
+    status, _, err = _run_with(config_file, tmp_path, capsys, scale=5)
+    assert status == 2
+    assert "config 'model' 'espcn' at scale 5" in err and "unsupported `scale` 5" in err
+    status, _, err = _run_with(config_file, tmp_path, capsys, loss={"l1": 1.0, "ssim2": 0.1})
+    assert status == 2 and "config 'loss': unknown loss name 'ssim2'" in err
+
+
+@SLOW_ON_JAX
+def test_train_command_nan_loss_exits_3_and_says_what_it_kept(config_file, tmp_path,
+                                                                  capsys):
+    # learning rate 1e-3 for the 4 steps of epoch 1, then 1e38: the loss overflows
+    # within epoch 2
+    status, out, _ = _run_with(config_file, tmp_path, capsys, epochs=3, steps_per_epoch=4,
+                               schedule={"name": "step", "boundaries": [4], "gamma": 1e41})
+    ckpt = tmp_path / "run" / "checkpoints"
+    assert status == 3, out
+    assert "training stopped, restored the last good checkpoint (epoch 1)" in out
+    assert str(ckpt) in out
+    assert json.loads((ckpt / "state.json").read_text())["epoch"] == 1
 
 
 @pytest.mark.slow

@@ -111,3 +111,196 @@ def test_tf_data_refuses_other_backends(hr_folder):
         pytest.skip("error path of non-TensorFlow backends")
     with pytest.raises(RuntimeError, match="TrainingPyDataset"):
         datasets.training_dataset(hr_folder, 2, 4, 2)
+
+
+# --------------------------------------------------------------------------- fast path
+def _symmetries(patch):
+    """The 8 symmetries of a square patch, in the order of the pipelines' draw (0..7)."""
+    return [datasets._symmetry_np(patch, s) for s in range(8)]
+
+
+def _aligned_crops(image, side, scale):
+    """Every ``side x side`` crop of ``image`` whose offset is a multiple of ``scale``."""
+    height, width = image.shape[:2]
+    return {(top, left): image[top: top + side, left: left + side]
+            for top in range(0, height - side + 1, scale)
+            for left in range(0, width - side + 1, scale)}
+
+
+def _source_images(folder):
+    return [np.asarray(Image.open(path).convert("RGB")) for path in sorted(folder.iterdir())]
+
+
+@pytest.mark.tf_only
+def test_hash_is_the_same_in_numpy_and_tensorflow():
+    indices = [0, 1, 2, 17, 2 ** 31 + 5, 2 ** 32 + 3, 2 ** 40 + 12345]
+    for seed in (0, 1, -3, 2 ** 40 + 7):
+        expected = datasets._hash_np(seed, indices)
+        assert expected.shape == (len(indices), 4) and expected.dtype == np.uint32
+        got = np.stack([np.asarray(datasets._hash_tf(seed, i)) for i in indices])
+        np.testing.assert_array_equal(got, expected)
+    # a different seed or element changes every draw
+    assert not np.any(datasets._hash_np(0, [5]) == datasets._hash_np(1, [5]))
+    assert not np.any(datasets._hash_np(0, [5]) == datasets._hash_np(0, [6]))
+
+
+def test_hash_draws_are_uniform():
+    h = datasets._hash_np(3, np.arange(16000))
+    for column, n in ((0, 5), (3, 8)):
+        counts = np.bincount(datasets._below(h[:, column], n), minlength=n)
+        assert counts.shape == (n,)
+        # 16000 / n draws per value; 5 standard deviations of a binomial either side
+        expected = 16000 / n
+        assert np.all(np.abs(counts - expected) < 5 * np.sqrt(expected)), counts
+    # the four draws of one element are not correlated (different values mostly)
+    assert np.mean(h[:, 1] == h[:, 2]) < 1e-3
+
+
+@pytest.mark.tf_only
+def test_training_patches_are_symmetries_of_grid_aligned_crops(hr_folder):
+    scale, patch, batch = 3, 6, 4
+    data = datasets.hr_patch_dataset(hr_folder, scale, patch, batch, seed=11)
+    assert data.element_spec.shape == (batch, 18, 18, 3)
+    assert data.element_spec.dtype.name == "uint8"
+    crops = [_aligned_crops(image, 18, scale) for image in _source_images(hr_folder)]
+    seen_images, seen_symmetries = set(), set()
+    for hr in data.take(40):
+        for tile in np.asarray(hr):
+            found = [(index, symmetry) for index, table in enumerate(crops)
+                     for crop in table.values()
+                     for symmetry, candidate in enumerate(_symmetries(crop))
+                     if np.array_equal(candidate, tile)]
+            assert found, "a patch is not a symmetry of a grid-aligned crop"
+            seen_images.add(found[0][0])
+            seen_symmetries.add(found[0][1])
+    assert seen_images == {0, 1}
+    assert seen_symmetries == set(range(8))
+
+
+@pytest.mark.tf_only
+def test_tf_data_and_pydataset_give_the_same_batches(hr_folder):
+    for degradation, options in (("bicubic", {}),
+                                 ("blur-downscale-noise", {"kernel_size": 5})):
+        kwargs = dict(scale=2, patch_size=8, batch_size=3, degradation=degradation,
+                      degradation_options=options, seed=4)
+        tf_batches = _batches(datasets.training_dataset(hr_folder, **kwargs), 3)
+        twin = datasets.TrainingPyDataset(hr_folder, steps_per_epoch=3, **kwargs)
+        for step, (lr, hr) in enumerate(tf_batches):
+            py_lr, py_hr = twin[step]
+            np.testing.assert_array_equal(py_hr, hr)
+            np.testing.assert_allclose(py_lr, lr, atol=1e-6)
+            np.testing.assert_array_equal(twin.crops(step), np.round(hr * 255).astype(np.uint8))
+    hr_only = datasets.hr_patch_dataset(hr_folder, scale=2, patch_size=8, batch_size=3,
+                                        seed=4, start_step=1)
+    np.testing.assert_array_equal(np.asarray(next(iter(hr_only))), twin.crops(1))
+
+
+@pytest.mark.tf_only
+def test_batch_degradation_equals_per_image_degradation(hr_folder):
+    for channels in (3, 1):
+        data = datasets.training_dataset(hr_folder, scale=4, patch_size=4, batch_size=6,
+                                         channels=channels, seed=2,
+                                         degradation_options={"quantize_bits": None})
+        assert data.element_spec[0].shape == (6, 4, 4, channels)
+        assert data.element_spec[1].shape == (6, 16, 16, channels)
+        for lr, hr in _batches(data, 2):
+            for lr_one, hr_one in zip(lr, hr):
+                # the gather form of MATLAB imresize, one image at a time
+                expected = np.clip(np.asarray(imresize(hr_one, scale=0.25)), 0, 1)
+                np.testing.assert_allclose(lr_one, expected, atol=1e-5)
+    quantized = datasets.training_dataset(hr_folder, scale=4, patch_size=4, batch_size=6,
+                                          seed=2)
+    (lr, hr), = _batches(quantized, 1)
+    expected = np.stack([np.round(np.clip(np.asarray(imresize(one, scale=0.25)), 0, 1) * 255)
+                         for one in hr]) / 255
+    np.testing.assert_allclose(lr, expected, atol=1e-6)
+    np.testing.assert_allclose(lr * 255, np.round(lr * 255), atol=1e-4)
+
+
+def test_degrade_on_a_batch_equals_degrade_per_image(rng):
+    from keras_sr.data import degradations
+
+    hr = np.round(rng.random((5, 24, 24, 3)) * 255).astype("float32") / 255
+    batch = np.asarray(degradations.degrade(hr, 4, quantize_bits=None))
+    single = np.stack([np.asarray(degradations.degrade(one, 4, quantize_bits=None))
+                       for one in hr])
+    gather = np.clip(np.stack([np.asarray(imresize(one, scale=0.25)) for one in hr]), 0, 1)
+    assert batch.shape == (5, 6, 6, 3)
+    np.testing.assert_allclose(batch, single, atol=1e-5)
+    np.testing.assert_allclose(batch, gather, atol=1e-5)
+    y = np.asarray(rgb_to_y(hr))
+    np.testing.assert_allclose(np.asarray(degradations.degrade(y, 4, quantize_bits=None)),
+                               np.clip(np.asarray(imresize(y, scale=0.25)), 0, 1), atol=1e-5)
+
+
+@pytest.mark.tf_only
+def test_training_dataset_same_seed_same_stream_and_exact_resume(hr_folder):
+    kwargs = dict(scale=3, patch_size=5, batch_size=4, seed=9)
+    first = _batches(datasets.training_dataset(hr_folder, **kwargs), 4)
+    again = _batches(datasets.training_dataset(hr_folder, **kwargs), 4)
+    resumed = _batches(datasets.training_dataset(hr_folder, start_step=3, **kwargs), 1)
+    for (a_lr, a_hr), (b_lr, b_hr) in zip(first, again):
+        np.testing.assert_array_equal(a_lr, b_lr)
+        np.testing.assert_array_equal(a_hr, b_hr)
+    np.testing.assert_array_equal(first[3][0], resumed[0][0])
+    np.testing.assert_array_equal(first[3][1], resumed[0][1])
+    # batches differ from one another
+    assert not np.array_equal(first[0][1], first[1][1])
+
+
+@pytest.mark.tf_only
+def test_paired_dataset_augments_lr_and_hr_alike(tmp_path, rng):
+    hr = (rng.random((24, 30, 3)) * 255).astype(np.uint8)
+    lr = np.round(hr.reshape(12, 2, 15, 2, 3).astype(np.float64).mean(axis=(1, 3)))
+    (tmp_path / "hr").mkdir()
+    (tmp_path / "lr").mkdir()
+    Image.fromarray(hr).save(tmp_path / "hr" / "x.png")
+    Image.fromarray(lr.astype(np.uint8)).save(tmp_path / "lr" / "x.png")
+    data = datasets.paired_dataset(tmp_path / "lr", tmp_path / "hr", scale=2, patch_size=5,
+                                   batch_size=8, seed=3, augment=True)
+    for lr_b, hr_b in _batches(data, 3):
+        assert lr_b.shape == (8, 5, 5, 3) and hr_b.shape == (8, 10, 10, 3)
+        # 2x2 block means commute with flips and rotations
+        blocks = np.round(np.round(hr_b * 255).reshape(8, 5, 2, 5, 2, 3).mean(axis=(2, 4)))
+        np.testing.assert_array_equal(np.round(lr_b * 255), blocks)
+
+
+def test_pydataset_patches_are_symmetries_of_grid_aligned_crops(hr_folder):
+    data = datasets.TrainingPyDataset(hr_folder, scale=3, patch_size=6, batch_size=8,
+                                      steps_per_epoch=10, seed=11)
+    crops = [_aligned_crops(image, 18, 3) for image in _source_images(hr_folder)]
+    seen = set()
+    for step in range(10):
+        tiles = data.crops(step)
+        assert tiles.shape == (8, 18, 18, 3) and tiles.dtype == np.uint8
+        for tile in tiles:
+            found = [symmetry for table in crops for crop in table.values()
+                     for symmetry, candidate in enumerate(_symmetries(crop))
+                     if np.array_equal(candidate, tile)]
+            assert found
+            seen.add(found[0])
+    assert seen == set(range(8))
+    plain = datasets.TrainingPyDataset(hr_folder, scale=3, patch_size=6, batch_size=8,
+                                       steps_per_epoch=10, seed=11, augment=False)
+    # without augmentation: the same crops, untransformed
+    picks, tops, lefts, symmetries = datasets._plan_np(11, np.arange(8), plain._shapes, 6, 3)
+    for row, tile in enumerate(plain.crops(0)):
+        image = plain.bank.hr[picks[row]]
+        np.testing.assert_array_equal(
+            tile, image[3 * tops[row]: 3 * tops[row] + 18, 3 * lefts[row]: 3 * lefts[row] + 18])
+        np.testing.assert_array_equal(data.crops(0)[row],
+                                      datasets._symmetry_np(tile, int(symmetries[row])))
+
+
+def test_pydataset_jit_compile_matches_eager(hr_folder):
+    if keras.backend.backend() != "jax":
+        pytest.skip("jit_compile applies to the JAX backend")
+    kwargs = dict(scale=2, patch_size=6, batch_size=3, steps_per_epoch=2, seed=3,
+                  degradation="blur-downscale-noise", degradation_options={"kernel_size": 5})
+    eager = datasets.TrainingPyDataset(hr_folder, **kwargs)
+    jitted = datasets.TrainingPyDataset(hr_folder, jit_compile=True, **kwargs)
+    for step in range(2):
+        (a_lr, a_hr), (b_lr, b_hr) = eager[step], jitted[step]
+        np.testing.assert_array_equal(a_hr, b_hr)
+        np.testing.assert_allclose(a_lr, b_lr, atol=1e-6)
+        assert a_lr.shape == (3, 6, 6, 3)

@@ -128,6 +128,21 @@ def test_qat_fit_updates_weights_and_ema_ranges(rng):
     assert np.abs(after - before).max() > 0
 
 
+def test_fine_tune_cosine_decay_ends_at_the_final_ratio(rng):
+    """decay='cosine': 2 epochs x 2 batches; the rate after the 4th step is lr * ratio."""
+    keras.utils.set_random_seed(0)
+    hr = rng.uniform(0, 1, (8, 16, 16, 3)).astype("float32")
+    qat = quantize_model(tiny_espcn(scale=2))
+    fine_tune(qat, hr[:, ::2, ::2], hr, epochs=2, batch_size=4, learning_rate=1e-3,
+              decay="cosine", final_learning_rate_ratio=0.1)
+    assert int(_np(qat.optimizer.iterations)) == 4
+    assert float(_np(qat.optimizer.learning_rate)) == pytest.approx(1e-4, rel=1e-5)
+    with pytest.raises(ValueError, match="`decay` must be None or 'cosine'; got 'step'"):
+        fine_tune(qat, hr[:, ::2, ::2], hr, decay="step")
+    with pytest.raises(ValueError, match="final_learning_rate_ratio"):
+        fine_tune(qat, hr[:, ::2, ::2], hr, decay="cosine", final_learning_rate_ratio=2.0)
+
+
 def test_quantizer_serialization_round_trip(tmp_path, rng):
     qat = quantize_model(tiny_espcn(), calibration_data=rng.uniform(0, 1, (2, 8, 8, 3)))
     path = tmp_path / "qat.keras"

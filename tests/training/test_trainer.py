@@ -86,12 +86,58 @@ def test_yaml_config_and_missing_file(tmp_path):
 def test_data_errors_name_the_problem(tiny_config, tmp_path):
     empty = tmp_path / "empty"
     empty.mkdir()
-    with pytest.raises(ValueError, match="no image files"):
+    (empty / "notes.txt").write_text("not an image")
+    with pytest.raises(config_lib.ConfigError) as error:
         trainer.train(dict(tiny_config, data=dict(tiny_config["data"], train=str(empty))))
-    with pytest.raises(ValueError, match=r"a.png is 40x40.*smaller|a.png is 40x40"):
+    assert "config 'data.train'" in str(error.value) and str(empty) in str(error.value)
+    assert "no image files" in str(error.value)
+    with pytest.raises(config_lib.ConfigError) as error:
+        trainer.train(dict(tiny_config, data=dict(tiny_config["data"], val=str(empty))))
+    assert "config 'data.val'" in str(error.value) and str(empty) in str(error.value)
+    # patch 30 x scale 2 = 60 px HR patches; a.png is 40x40: file, sizes and key named
+    with pytest.raises(config_lib.ConfigError) as error:
         trainer.train(dict(tiny_config, data=dict(tiny_config["data"], patch_size=30)))
-    with pytest.raises(FileNotFoundError, match="not found"):
+    message = str(error.value)
+    assert "config 'data'" in message and "a.png is 40x40" in message
+    assert "60x60" in message and "patch_size" in message and "skip_small" in message
+    with pytest.raises(FileNotFoundError, match=r"config 'data.train': folder or set "
+                                                r"'no/such/dir' not found"):
         trainer.train(dict(tiny_config, data=dict(tiny_config["data"], train="no/such/dir")))
+
+
+def _explodes_after_epoch_one(config, tmp_path):
+    """A run whose learning rate jumps from 1e-3 to 1e38 after epoch 1 (3 steps)."""
+    config = dict(config, output_dir=str(tmp_path / "nan"), epochs=3,
+                  schedule={"name": "step", "boundaries": [3], "gamma": 1e41})
+    config["data"] = dict(config["data"], val=None)
+    config["callbacks"] = dict(config["callbacks"], images_every=0, plot=False)
+    return config
+
+
+@SLOW_ON_JAX
+def test_nan_loss_stops_and_keeps_the_last_good_checkpoint(tiny_config, tmp_path):
+    from keras_sr.training import callbacks as cb
+
+    config = _explodes_after_epoch_one(tiny_config, tmp_path)
+    messages = []
+    result = trainer.train(config, log=messages.append)
+    ckpt = tmp_path / "nan" / "checkpoints"
+    assert result["stopped_on_nan"]
+    said = [m for m in messages if "training stopped" in m]
+    assert len(said) == 1, messages
+    assert "restored the last good checkpoint (epoch 1)" in said[0] and str(ckpt) in said[0]
+    assert "loss became" in said[0] and "Lower the learning rate" in said[0]
+    # the files still hold epoch 1, and the returned model is that state (finite weights)
+    state = cb.read_state(ckpt)
+    assert state["epoch"] == 1 and [h["epoch"] for h in result["history"]] == [1]
+    assert np.isfinite(result["history"][0]["loss"])
+    full = config_lib.read_config(config)
+    saved = trainer.build_model(full)
+    saved.compile(optimizer=trainer.build_optimizer(full), loss="mae")
+    cb.restore(saved, ckpt)
+    for a, b in zip(saved.get_weights(), result["model"].get_weights()):
+        np.testing.assert_array_equal(a, b)
+    assert all(np.isfinite(w).all() for w in result["model"].get_weights())
 
 
 @SLOW_ON_JAX
