@@ -600,7 +600,8 @@ def export_weights(model, name, scale, info, table):
                                rtol=1e-5, atol=1e-5)
     sidecar = {"model": name, "scale": scale, "channels": channels,
                "colour_space": "Y (BT.601)" if channels == 1 else "RGB",
-               "recipe": info["recipe"], "steps": info["steps_done"],
+               "recipe": info["recipe"], "lr_patch": info["lr_patch"],
+               "steps": info["steps_done"],
                "train_seconds": info["train_seconds"], "train_sets": info["train_sets"],
                "seed": info["seed"], "params": int(packaged.count_params()),
                "psnr_y": {k: v["psnr"] for k, v in table.items()},

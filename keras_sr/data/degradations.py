@@ -890,12 +890,25 @@ class Quantize(_DegradationLayer):
 class Degrade(_DegradationLayer):
     """``degrade`` as a layer: HR batch in, LR batch out (e.g. on the accelerator under JAX).
 
+    Call: ``layer(hr)`` or ``layer(hr, seeds=seeds)``. ``hr``: float ``(batch, H, W, C)``
+    in [0, 1], H and W multiples of ``scale``; returns LR ``(batch, H / scale, W / scale,
+    C)`` in [0, 1]. Without ``seeds`` the draws come from the layer's stateful generator
+    (seeded by ``seed``; each call advances it). With ``seeds``, an integer ``(2,)`` or
+    ``(batch, 2)`` tensor, the whole batch draws statelessly from ``seeds`` (its first
+    row): ``(seed + 7919, k)`` gives the draws of batch ``k`` of
+    ``keras_sr.data.datasets.training_dataset`` (see
+    ``keras_sr.training.device_degradation``).
+
+    On TensorFlow the ``realesrgan`` chain (Poisson noise, JPEG) has no XLA kernels: the
+    layer then reports ``supports_jit = False``, so ``fit`` does not XLA-compile a model
+    holding it.
+
     Args:
         scale: integer scale factor.
         order: one of ``ORDERS``.
         seed: int or None.
-        **options: keyword arguments of ``degrade`` (``noise_sigma``, ``jpeg_quality``...);
-            the remaining kwargs go to ``keras.layers.Layer``.
+        options: dict of keyword arguments of ``degrade`` (``noise_sigma``,
+            ``jpeg_quality``...); the remaining kwargs go to ``keras.layers.Layer``.
     """
 
     def __init__(self, scale, order="bicubic", seed=None, options=None, **kwargs):
@@ -903,9 +916,15 @@ class Degrade(_DegradationLayer):
         self.scale = scale
         self.order = order
         self.options = dict(options or {})
+        if order == "realesrgan" and keras.backend.backend() == "tensorflow":
+            self.supports_jit = False
 
-    def call(self, inputs):
-        return degrade(inputs, self.scale, self.order, seed=self.seed_generator, **self.options)
+    def call(self, inputs, seeds=None):
+        stream = self.seed_generator
+        if seeds is not None:
+            seeds = ops.convert_to_tensor(seeds)
+            stream = SeedStream(seeds[0] if len(seeds.shape) == 2 else seeds)
+        return degrade(inputs, self.scale, self.order, seed=stream, **self.options)
 
     def compute_output_shape(self, input_shape):
         def shrink(n):

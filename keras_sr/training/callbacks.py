@@ -10,6 +10,10 @@ Checkpoints live in one folder::
 Every file is written to ``<name>.tmp`` and moved into place with ``os.replace`` (atomic
 on POSIX), and ``state.json`` is replaced last, so a ``kill -9`` at any instant leaves a
 consistent (weights, state) pair: the previous one or the new one.
+
+The callbacks act on the SR model (LR -> SR): when ``fit`` trains the device-degradation
+wrapper (``data.degrade_on: device``), ``sr_model_of`` unwraps it, so validation, image
+grids and checkpoints see the same model, and write the same files, as without it.
 """
 
 import json
@@ -74,6 +78,18 @@ def restore(model, directory, which="last"):
     return state
 
 
+def sr_model_of(model):
+    """The LR -> SR model behind a fitted model (``data.degrade_on: device`` fits a
+    ``DegradeThenUpscale`` wrapper around it); any other model is returned as is.
+
+    Pass ``self.model`` (the property): on JAX reading it first writes the training
+    state back into the variables, which the SR model shares with the wrapper.
+    """
+    from keras_sr.training.device_degradation import sr_model_of as unwrap
+
+    return unwrap(model)
+
+
 def _finite(value):
     try:
         return math.isfinite(float(value))
@@ -109,7 +125,8 @@ class Validation(keras.callbacks.Callback):
             return
         from keras_sr.evaluation import evaluate
 
-        result = evaluate(self.model, self.dataset, self.scale, progress=False, limit=self.limit)
+        result = evaluate(sr_model_of(self.model), self.dataset, self.scale, progress=False,
+                          limit=self.limit)
         self.last = {"val_psnr": float(result["psnr_y"]), "val_ssim": float(result["ssim_y"])}
         logs.update(self.last)
 
@@ -157,11 +174,12 @@ class Checkpoint(keras.callbacks.Callback):
         record = {"epoch": epoch + 1}
         record.update({k: float(v) for k, v in logs.items() if _finite(v)})
         self.history = [h for h in self.history if h["epoch"] <= epoch] + [record]
-        atomic_save_weights(self.model, self.directory / LAST_WEIGHTS)
+        model = sr_model_of(self.model)   # the SR model + the shared optimizer
+        atomic_save_weights(model, self.directory / LAST_WEIGHTS)
         key, score = self._score(logs)
         if score is not None and (self.best is None or score > self.best):
             self.best, self.best_epoch = score, epoch + 1
-            atomic_save_weights(self.model, self.directory / BEST_WEIGHTS)
+            atomic_save_weights(model, self.directory / BEST_WEIGHTS)
             self.best_key = key
         state = {"epoch": epoch + 1, "seed": self.seed, "best": self.best,
                  "best_epoch": self.best_epoch, "monitor": self.monitor,
@@ -192,7 +210,7 @@ class NaNGuard(keras.callbacks.Callback):
         self.model.stop_training = True
         restored = None
         if self.directory is not None and read_state(self.directory) is not None:
-            restored = restore(self.model, self.directory)
+            restored = restore(sr_model_of(self.model), self.directory)
         where = (f"restored the last good checkpoint (epoch {restored['epoch']}) from "
                  f"{self.directory}" if restored else "no earlier checkpoint to restore")
         self.message = (f"keras-sr: loss became {logs['loss']} at batch {batch}; training "
@@ -265,8 +283,9 @@ class ImageGrid(keras.callbacks.Callback):
         from keras_sr.inference.predict import upscale_array
 
         rows = []
+        model = sr_model_of(self.model)
         for _, lr, hr in self.images:
-            sr = upscale_array(self.model, lr, scale=self.scale)
+            sr = upscale_array(model, lr, scale=self.scale)
             bic = np.clip(np.asarray(bicubic_upscale(lr, self.scale)), 0, 1)
             rows.append(comparison_grid(lr, bic, sr, hr, self.crop))
         width = max(r.shape[1] for r in rows)
@@ -336,4 +355,4 @@ def plot_learning_curves(history, path):
 
 __all__ = ["Validation", "Checkpoint", "NaNGuard", "ReseedEachEpoch", "ImageGrid",
            "comparison_grid", "plot_learning_curves", "restore", "read_state",
-           "atomic_write_text", "atomic_save_weights"]
+           "atomic_write_text", "atomic_save_weights", "sr_model_of"]

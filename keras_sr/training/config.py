@@ -26,6 +26,8 @@ DEFAULTS = {
         "degradation_options": {},
         "augment": True,
         "skip_small": False,    # leave out images smaller than a patch (else an error)
+        "degrade_on": "pipeline",   # "pipeline": LR made by the input pipeline (host);
+                                    # "device": HR crops in, LR made in the training step
     },
     "loss": "l1",               # name, or {name: weight} / {name: {weight:, ...}}
     "optimizer": {"name": "adam", "learning_rate": 1e-3},
@@ -50,6 +52,7 @@ OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop")
 SCHEDULES = ("constant", "step", "cosine", "exponential")
 MIXED_PRECISION = (None, "mixed_float16", "mixed_bfloat16")
 DISTRIBUTIONS = (None, "data_parallel", "multi_worker")
+DEGRADE_ON = ("pipeline", "device")
 
 
 class ConfigError(ValueError):
@@ -170,6 +173,14 @@ def validate_config(config):
     if data["degradation"] not in ORDERS:
         raise ConfigError(f"config 'data.degradation' must be one of {ORDERS}; got "
                           f"{data['degradation']!r}")
+    if data["degrade_on"] not in DEGRADE_ON:
+        raise ConfigError(f"config 'data.degrade_on' must be one of {DEGRADE_ON}; got "
+                          f"{data['degrade_on']!r}")
+    if data["degrade_on"] == "device" and data["train_lr"]:
+        raise ConfigError("config 'data.degrade_on: device' makes the LR from HR crops on the "
+                          "accelerator; it cannot be used with paired LR images "
+                          f"('data.train_lr' is {data['train_lr']!r}): set degrade_on: "
+                          "pipeline or drop data.train_lr")
     _check_loss(config["loss"])
     name = config["optimizer"].get("name")
     if name not in OPTIMIZERS:
@@ -201,4 +212,4 @@ def _check_model(config):
 
 
 __all__ = ["DEFAULTS", "ConfigError", "read_config", "load_mapping", "validate_config",
-           "OPTIMIZERS", "SCHEDULES", "DISTRIBUTIONS"]
+           "OPTIMIZERS", "SCHEDULES", "DISTRIBUTIONS", "DEGRADE_ON"]

@@ -8,6 +8,12 @@ run was interrupted (weights, optimizer state, epoch, data position, RNG), and r
 Backends: on TensorFlow the data come from the ``tf.data`` pipeline, elsewhere (JAX) from
 ``TrainingPyDataset``; both draw batch ``k`` from ``(seed, k)`` only.
 
+Where the LR is made (``config['data']['degrade_on']``): ``pipeline`` (default) in the
+input stream, on the host; ``device``: the stream carries uint8 HR crops only and the
+trainer fits ``keras_sr.training.device_degradation.DegradeThenUpscale`` (degradation
+then the SR model, in the training step on the accelerator); callbacks, checkpoints and
+the returned model are the plain SR model (LR -> SR) in both cases.
+
 Distribution (``config['distribution']``): ``data_parallel`` (all local devices) or
 ``multi_worker`` (TensorFlow ``MultiWorkerMirroredStrategy`` over the cluster in
 ``TF_CONFIG``; only the chief writes the run's files, see ``train``).
@@ -138,6 +144,11 @@ def build_optimizer(config):
 def build_train_data(config, start_step=0):
     """The training stream: ``tf.data`` on TensorFlow, ``TrainingPyDataset`` elsewhere.
 
+    ``data.degrade_on: pipeline``: ``(lr, hr)`` float32 batches in [0, 1]. ``device``:
+    ``{"hr": uint8 (batch, p*scale, p*scale, 3), "seeds": (batch, 2)}`` dicts
+    (``device_degradation.hr_crop_dataset`` / ``HRCropPyDataset``) for
+    ``build_training_model``'s wrapper. Batch ``k`` is global step ``start_step + k``.
+
     Raises:
         FileNotFoundError: a folder of ``data.train`` / ``data.train_lr`` is missing.
         ConfigError: an empty folder, an image smaller than ``data.patch_size`` x
@@ -164,6 +175,19 @@ def _build_train_data(config, start_step):
         lr_folders = _folders(data["train_lr"], "data.train_lr")
         return datasets.paired_dataset(lr_folders, folders, augment=data["augment"],
                                        start_step=start_step, **common)
+    if data["degrade_on"] == "device":
+        from keras_sr.training import device_degradation
+
+        common.pop("channels")   # the crops are RGB; the wrapper makes Y on the device
+        if keras.backend.backend() == "tensorflow":
+            return device_degradation.hr_crop_dataset(
+                folders, augment=data["augment"], skip_small=data["skip_small"],
+                start_step=start_step, **common)
+        dataset = device_degradation.HRCropPyDataset(
+            folders, steps_per_epoch=config["steps_per_epoch"], augment=data["augment"],
+            skip_small=data["skip_small"], **common)
+        dataset.epoch = start_step // config["steps_per_epoch"]
+        return dataset
     if keras.backend.backend() == "tensorflow":
         return datasets.training_dataset(
             folders, degradation=data["degradation"], augment=data["augment"],
@@ -175,6 +199,34 @@ def _build_train_data(config, start_step):
         skip_small=data["skip_small"], **common)
     dataset.epoch = start_step // config["steps_per_epoch"]
     return dataset
+
+
+def build_training_model(config, model):
+    """The model ``fit`` trains: ``model`` itself, or its device-degradation wrapper.
+
+    Args:
+        config: complete config (``read_config``).
+        model: the compiled SR model (LR -> SR).
+
+    Returns:
+        ``model`` when ``data.degrade_on`` is ``pipeline``; for ``device`` a compiled
+        ``device_degradation.DegradeThenUpscale`` (uint8 HR crops + seeds in, SR out,
+        loss against the float HR) around ``model``, from the config's degradation
+        (``data.degradation``, ``data.degradation_options``, ``scale``, ``channels``,
+        ``seed``). It shares ``model``'s variables and optimizer object (hence its
+        iteration count and slots), so checkpoints of ``model`` hold the whole training
+        state. Call it in the distribution scope, after restoring a checkpoint.
+    """
+    data = config["data"]
+    if data["degrade_on"] != "device":
+        return model
+    from keras_sr.training.device_degradation import DegradeThenUpscale
+
+    wrapper = DegradeThenUpscale(model, config["scale"], data["degradation"],
+                                 options=data["degradation_options"],
+                                 channels=config["channels"], seed=config["seed"])
+    wrapper.compile(optimizer=model.optimizer, loss=model.loss)
+    return wrapper
 
 
 _TF_CONFIG_EXAMPLE = ('TF_CONFIG=\'{"cluster": {"worker": ["host0:12345", "host1:12345"]}, '
@@ -408,11 +460,14 @@ def train(config, resume=True, log=print, extra_callbacks=()):
         config: dict or path of a YAML/JSON config (``keras_sr.training.config``).
         resume: continue from ``<output_dir>/checkpoints`` when it holds a checkpoint.
         log: function receiving progress messages.
-        extra_callbacks: more ``keras.callbacks.Callback`` objects.
+        extra_callbacks: more ``keras.callbacks.Callback`` objects; their ``self.model``
+            is the fitted model (with ``data.degrade_on: device`` the
+            ``DegradeThenUpscale`` wrapper, whose ``sr_model`` is the SR model).
 
     Returns:
-        dict: ``model`` (the trained keras.Model, best weights loaded when validation
-        ran), ``history`` (list of per-epoch dicts incl. resumed epochs), ``initial_epoch``,
+        dict: ``model`` (the trained SR keras.Model, LR -> SR, in both ``degrade_on``
+        modes; best weights loaded when validation ran), ``history`` (list of per-epoch
+        dicts incl. resumed epochs), ``initial_epoch``,
         ``best`` (monitor value) and ``best_epoch``, ``stopped_on_nan`` (bool),
         ``replicas``, ``is_chief``, ``output_dir`` and ``files`` (paths written).
     """
@@ -460,11 +515,15 @@ def train(config, resume=True, log=print, extra_callbacks=()):
             cb.restore(model, ckpt_dir)
             log(f"keras-sr: resuming from epoch {initial_epoch} of {config['epochs']} "
                 f"({ckpt_dir})")
+        fitted = build_training_model(config, model)
+    if fitted is not model:
+        log(f"keras-sr: degrading on the device: {config['data']['degradation']} LR made "
+            "from uint8 HR crops inside the training step")
     start_step = initial_epoch * config["steps_per_epoch"]
     train_data = build_train_data(config, start_step)
     if cluster is not None:
         train_data = _shard_by_data(train_data)
-        _fit_under_multi_worker(model, train_data)
+        _fit_under_multi_worker(fitted, train_data)
 
     callbacks = [cb.ReseedEachEpoch(config["seed"])]
     options = config["callbacks"]
@@ -499,9 +558,10 @@ def train(config, resume=True, log=print, extra_callbacks=()):
 
     files = []
     if initial_epoch < config["epochs"]:
-        model.fit(train_data, epochs=config["epochs"], steps_per_epoch=config["steps_per_epoch"],
-                  initial_epoch=initial_epoch, callbacks=callbacks,
-                  verbose=options["verbose"] if chief else 0, shuffle=False)
+        fitted.fit(train_data, epochs=config["epochs"],
+                   steps_per_epoch=config["steps_per_epoch"], initial_epoch=initial_epoch,
+                   callbacks=callbacks, verbose=options["verbose"] if chief else 0,
+                   shuffle=False)
     history = checkpoint.history
     if options["plot"] and history and chief:
         files.append(cb.plot_learning_curves(history, out / "learning_curve.png"))
@@ -523,4 +583,5 @@ def train(config, resume=True, log=print, extra_callbacks=()):
 
 
 __all__ = ["train", "build_model", "build_loss", "build_optimizer", "build_schedule",
-           "build_train_data", "resolve_folder", "read_tf_config", "multi_worker_strategy"]
+           "build_train_data", "build_training_model", "resolve_folder", "read_tf_config",
+           "multi_worker_strategy"]
