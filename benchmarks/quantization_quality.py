@@ -122,6 +122,7 @@ def main(argv=None):
     jobs = [(name, args.scale) for name in args.models]
     if args.edsr:
         jobs.append(("edsr_baseline", 4))
+    settings = {k: v for k, v in vars(args).items() if k not in ("out", "models", "edsr")}
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for name, scale in jobs:
@@ -146,6 +147,7 @@ def main(argv=None):
             qat = export_tflite(qat_model, Path(tmp) / f"{name}_qat.tflite",
                                 quantize="int8-qat")
             row = {"model": name, "scale": scale, "channels": channels, "float_weights": how,
+                   "date": time.strftime("%Y-%m-%d"), "settings": settings,
                    "qat_epochs": args.qat_epochs, "qat_loss": args.qat_loss,
                    "qat_decay": args.qat_decay,
                    "tanh_target": args.tanh_target, "patches": args.patches, "sets": {}}
@@ -172,9 +174,23 @@ def main(argv=None):
             rows.append(row)
     result = {"benchmark": "quantization_quality",
               "protocol": "Y channel, shave scale px, LR/SR rounded to uint8 (verify_tflite)",
-              "settings": vars(args), "date": time.strftime("%Y-%m-%d"), "results": rows}
+              "note": "one row per model and scale, each with the settings and date of the "
+                      "run that measured it; a run replaces the rows of the models it ran",
+              "results": merge_rows(args.out, rows)}
     write_result(args.out, result)
     return 0
+
+
+def merge_rows(path, rows):
+    """``rows`` plus the rows of other (model, scale) pairs already in the JSON at ``path``."""
+    path = Path(path)
+    ran = {(row["model"], row["scale"]) for row in rows}
+    kept = []
+    if path.is_file():
+        previous = json.loads(path.read_text()).get("results", [])
+        kept = [row for row in previous if (row["model"], row["scale"]) not in ran
+                and "settings" in row]  # rows of the older layout carry no settings
+    return sorted(kept + rows, key=lambda row: (row["model"], row["scale"]))
 
 
 if __name__ == "__main__":

@@ -29,11 +29,18 @@ class ActivationQuantizer(keras.layers.Layer):
         momentum: float in [0, 1), weight of the old range in the EMA.
         fixed_range: pair of floats, the range of ``"fixed"`` mode (and the initial
             range of the other modes before any data is seen).
+        limits: optional pair ``(low, high)`` with ``low <= 0 <= high``: the tracked or
+            learned range is clamped into it. Used before tanh / sigmoid, whose int8
+            kernels map every input beyond their saturation points to the end levels
+            of the fixed output grid: spending int8 levels of the input there buys
+            nothing, while a few large pre-activations would otherwise coarsen the grid
+            for all the others (see ``SATURATION_LIMITS``).
 
     Input and output: any float tensor; the output has the input's shape.
     """
 
-    def __init__(self, mode="ema", momentum=0.99, fixed_range=(0.0, 1.0), **kwargs):
+    def __init__(self, mode="ema", momentum=0.99, fixed_range=(0.0, 1.0), limits=None,
+                 **kwargs):
         super().__init__(**kwargs)
         if mode not in RANGE_MODES:
             raise ValueError(f"ActivationQuantizer: unknown `mode` {mode!r}; "
@@ -44,9 +51,15 @@ class ActivationQuantizer(keras.layers.Layer):
         if not low <= 0.0 <= high or low == high:
             raise ValueError("ActivationQuantizer: `fixed_range` must contain 0 and be "
                              f"non-empty; got {fixed_range!r}")
+        if limits is not None:
+            limits = tuple(float(v) for v in limits)
+            if len(limits) != 2 or not limits[0] <= 0.0 <= limits[1] or limits[0] == limits[1]:
+                raise ValueError("ActivationQuantizer: `limits` must be a pair (low, high) "
+                                 f"with low <= 0 <= high and low < high; got {limits!r}")
         self.mode = mode
         self.momentum = float(momentum)
         self.fixed_range = (low, high)
+        self.limits = limits
         self.calibrating = False
 
     def build(self, input_shape):
@@ -90,14 +103,22 @@ class ActivationQuantizer(keras.layers.Layer):
             self._calibrate(inputs)
         elif self.mode == "ema" and training:
             self._track(inputs)
-        return fake_quant_tensor(inputs, self.range_min, self.range_max)
+        low, high = self._limited(self.range_min, self.range_max)
+        return fake_quant_tensor(inputs, low, high)
+
+    def _limited(self, low, high):
+        if self.limits is None:
+            return low, high
+        return ops.maximum(low, self.limits[0]), ops.minimum(high, self.limits[1])
 
     def quantization_params(self):
         """Return ``(scale, zero_point)`` of the int8 grid TFLite will use (numpy floats)."""
-        low = min(float(ops.convert_to_numpy(self.range_min)) if self.mode != "fixed"
-                  else self.fixed_range[0], 0.0)
-        high = max(float(ops.convert_to_numpy(self.range_max)) if self.mode != "fixed"
-                   else self.fixed_range[1], 0.0)
+        if self.mode == "fixed":
+            low, high = self.fixed_range
+        else:
+            low, high = (float(ops.convert_to_numpy(v))
+                         for v in self._limited(self.range_min, self.range_max))
+        low, high = min(low, 0.0), max(high, 0.0)
         scale = (high - low) / 255.0
         zero_point = int(round(-128 - low / scale))
         return scale, zero_point
@@ -108,5 +129,6 @@ class ActivationQuantizer(keras.layers.Layer):
     def get_config(self):
         config = super().get_config()
         config.update({"mode": self.mode, "momentum": self.momentum,
-                       "fixed_range": list(self.fixed_range)})
+                       "fixed_range": list(self.fixed_range),
+                       "limits": None if self.limits is None else list(self.limits)})
         return config

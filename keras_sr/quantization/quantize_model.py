@@ -9,12 +9,16 @@ Keras model computes what the converted int8 graph computes:
   ``Concatenate``, ``Rescaling`` (EDSR's mean shift) and ``Resize``;
 - tanh and sigmoid (also as a conv's ``activation``, split off into their own layer)
   get the fixed output grids of the TFLite int8 kernels: [-1, 127/128] and [0, 255/256];
+  the quantizer of a conv's pre-activation is clamped to where those grids saturate
+  (``SATURATION_LIMITS``), so rare large pre-activations do not coarsen its grid;
 - not after ``PixelShuffle`` (``DEPTH_TO_SPACE`` only moves int8 values);
 - at the output, a fixed ``[0, 1]`` quantizer: it clips the image to [0, 1] before
   quantizing, so no int8 level is wasted on overshoots (it replaces the quantizer of
   the last conv when only a ``PixelShuffle`` separates them).
 Weights of convs are quantized per channel and symmetric, PReLU slopes per tensor.
 """
+
+import math
 
 import keras
 
@@ -32,6 +36,14 @@ REQUANTIZED_NAMES = ("Add", "Concatenate", "Resize", "LeakyReLU", "PReLU", "ReLU
 FUSED_ACTIVATIONS = ("relu", "relu6", "linear")
 # Activations whose TFLite int8 kernel has a fixed output grid: (min, max) of that grid.
 FIXED_GRID_ACTIVATIONS = {"tanh": (-1.0, 127.0 / 128.0), "sigmoid": (0.0, 255.0 / 256.0)}
+# Pre-activation range at whose ends the int8 kernel's output reaches the top level of
+# its fixed grid (tanh(x) = 127/128 at x = atanh(127/128) = 2.77; sigmoid(x) = 255/256 at
+# x = ln(255) = 5.54), symmetric: the clamped pre-activation never reaches tanh's extra
+# level -1 or sigmoid's 0, a change of one level for inputs that are deeply saturated.
+# Ends half a level inside (tanh at 126.5/128) would lose the top level to the input
+# grid's rounding.
+SATURATION_LIMITS = {"tanh": (-math.atanh(127.0 / 128.0), math.atanh(127.0 / 128.0)),
+                     "sigmoid": (-math.log(255.0), math.log(255.0))}
 SUPPORTED = ("InputLayer", "Conv2D", "Conv2DTranspose", "ReLU", "ReLU(max_value=...)",
              "PReLU", "LeakyReLU", "Activation('relu'|'relu6'|'linear'|'tanh'|'sigmoid')",
              "Add", "Concatenate", "Rescaling", "PixelShuffle", "Resize")
@@ -195,7 +207,10 @@ def quantize_model(model, activation_range="ema", momentum=0.99, calibration_dat
             grid = FIXED_GRID_ACTIVATIONS[_activation_name(layer.activation)]
         elif kind == "conv" and _activation_name(layer.activation) in FIXED_GRID_ACTIVATIONS:
             activation = _activation_name(layer.activation)
-            outputs = quantizer(f"{layer.name}_quant")(outputs)
+            outputs = ActivationQuantizer(mode=activation_range, momentum=momentum,
+                                          fixed_range=(0.0, 1.0),
+                                          limits=SATURATION_LIMITS[activation],
+                                          name=f"{layer.name}_quant")(outputs)
             outputs = keras.layers.Activation(activation, name=f"{layer.name}_{activation}")(
                 outputs)
             grid = FIXED_GRID_ACTIVATIONS[activation]

@@ -1,5 +1,7 @@
 """Tests of keras_sr.quantization: placement, int8 grids, errors, fit on every backend."""
 
+import math
+
 import keras
 import numpy as np
 import pytest
@@ -9,6 +11,7 @@ from keras_sr.quantization import (
     ActivationQuantizer, QuantizedConv2D, QuantizedConv2DTranspose, QuantizedPReLU,
     calibrate, fake_quant_tensor, fake_quant_weights, fine_tune, quantize_model,
     quantizers_of)
+from keras_sr.quantization.quantize_model import SATURATION_LIMITS
 
 
 def _np(x):
@@ -172,3 +175,39 @@ def test_tanh_conv_gets_tflite_fixed_grid():
     scale, zero_point = grid.quantization_params()
     assert scale == pytest.approx(1 / 128) and zero_point == 0
     assert qat.get_layer("c1").activation.__name__ == "linear"
+
+
+def test_saturation_limits_are_where_the_int8_grids_end():
+    """At the limits tanh is +-127/128 and sigmoid 255/256 and 1/256: grid levels."""
+    low, high = SATURATION_LIMITS["tanh"]
+    assert math.tanh(high) * 128 == pytest.approx(127) and low == -high
+    low, high = SATURATION_LIMITS["sigmoid"]
+    assert 256 / (1 + math.exp(-high)) == pytest.approx(255)
+    assert 256 / (1 + math.exp(-low)) == pytest.approx(1)
+
+
+def test_tanh_preactivation_quantizer_is_clamped_to_the_saturation_limits(rng):
+    """A pre-activation peak of 20 would give a step of 40/255; clamped it is 5.54/255."""
+    lr = keras.Input((None, None, 1))
+    x = keras.layers.Conv2D(2, 1, activation="tanh", name="c1",
+                            kernel_initializer=keras.initializers.Constant(40.0),
+                            bias_initializer=keras.initializers.Constant(-20.0))(lr)
+    x = keras.layers.Conv2D(1, 1, name="c2")(x)
+    data = np.linspace(0, 1, 64, dtype="float32").reshape(1, 8, 8, 1)
+    qat = quantize_model(keras.Model(lr, x), calibration_data=data)
+    quant = qat.get_layer("c1_quant")
+    assert quant.limits == SATURATION_LIMITS["tanh"]
+    assert float(_np(quant.range_min)) == pytest.approx(-20.0, rel=1e-4)  # tracked as seen
+    low, high = SATURATION_LIMITS["tanh"]
+    scale, zero_point = quant.quantization_params()
+    assert scale == pytest.approx((high - low) / 255, rel=1e-6)
+    assert zero_point == round(-128 - low / scale)
+    # beyond the limits the tanh grid is saturated: the clamped model saturates the same
+    probe = keras.Model(qat.inputs, qat.get_layer("c1_grid_quant").output)
+    out = _np(probe(data))
+    assert out.min() == pytest.approx(-127 / 128) and out.max() == pytest.approx(127 / 128)
+    unlimited = ActivationQuantizer(limits=None)
+    assert unlimited.get_config()["limits"] is None
+    assert ActivationQuantizer.from_config(quant.get_config()).limits == quant.limits
+    with pytest.raises(ValueError, match="`limits` must be a pair"):
+        ActivationQuantizer(limits=(0.5, 1.0))
