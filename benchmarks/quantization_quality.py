@@ -5,8 +5,9 @@ For each model (default ESPCN x3 and FSRCNN x3; ``--edsr`` adds EDSR-baseline x4
    checkpoint), else the shipped pretrained weights, else trained here briefly on
    ``--train-dir`` patches (``--float-epochs``; a short run, recorded as such);
 2. int8 PTQ: ``export_tflite(quantize="int8-ptq")`` calibrated on 128 LR patches;
-3. int8 QAT: ``quantize_model`` + ``fine_tune`` (``--qat-epochs``, ``--qat-loss``) then
-   ``export_tflite(quantize="int8-qat")``;
+3. int8 QAT: ``quantize_model`` (least-error ranges ``--calibration mse`` trained on as
+   ``--activation-range learned`` by default) + ``fine_tune`` (``--qat-epochs``,
+   ``--qat-loss``, cosine decay) then ``export_tflite(quantize="int8-qat")``;
    (both int8 paths start from ``equalize_tanh_ranges(--tanh-target)``: it widens tiny
    tanh pre-activations so TFLite's fixed 1/128 tanh output grid loses less);
 4. every set scored by the published protocol with ``verify_tflite`` (float Keras vs
@@ -95,6 +96,11 @@ def main(argv=None):
     parser.add_argument("--qat-batch-size", type=int, default=16)
     parser.add_argument("--qat-decay", default="cosine", choices=["cosine", "none"],
                         help="learning-rate schedule of the QAT fine-tuning")
+    parser.add_argument("--activation-range", default="learned", choices=["learned", "ema"],
+                        help="QAT activation ranges: trained from the calibration, or "
+                             "tracked batch min / max")
+    parser.add_argument("--calibration", default="mse", choices=["mse", "minmax"],
+                        help="QAT range initialisation (search_ranges, or min / max)")
     parser.add_argument("--qat-loss", default="mean_squared_error",
                         help="QAT fine-tuning loss; MSE matches the shipped pretrained "
                              "weights (L1 fine-tuning of an MSE model loses ~0.07 dB)")
@@ -140,7 +146,8 @@ def main(argv=None):
                 int8_source, _ = equalize_tanh_ranges(model, lr[:256], target=args.tanh_target)
             ptq = export_tflite(int8_source, Path(tmp) / f"{name}_ptq.tflite",
                                 quantize="int8-ptq", representative_data=calib)
-            qat_model = quantize_model(int8_source, calibration_data=calib)
+            qat_model = quantize_model(int8_source, activation_range=args.activation_range,
+                                       calibration_data=calib, calibration=args.calibration)
             fine_tune(qat_model, lr, hr, epochs=args.qat_epochs, learning_rate=args.qat_lr,
                       batch_size=args.qat_batch_size, loss=args.qat_loss, seed=args.seed,
                       decay=None if args.qat_decay == "none" else args.qat_decay)
@@ -149,7 +156,8 @@ def main(argv=None):
             row = {"model": name, "scale": scale, "channels": channels, "float_weights": how,
                    "date": time.strftime("%Y-%m-%d"), "settings": settings,
                    "qat_epochs": args.qat_epochs, "qat_loss": args.qat_loss,
-                   "qat_decay": args.qat_decay,
+                   "qat_decay": args.qat_decay, "activation_range": args.activation_range,
+                   "calibration": args.calibration,
                    "tanh_target": args.tanh_target, "patches": args.patches, "sets": {}}
             for set_name in args.sets:
                 folder = root / set_name

@@ -141,7 +141,8 @@ def _output_quant_nodes(model, consumers, producer):
     return chosen
 
 
-def quantize_model(model, activation_range="ema", momentum=0.99, calibration_data=None):
+def quantize_model(model, activation_range="ema", momentum=0.99, calibration_data=None,
+                   calibration="minmax"):
     """Return a QAT copy of a float functional SR model (weights copied, int8 fake quant).
 
     Args:
@@ -153,6 +154,8 @@ def quantize_model(model, activation_range="ema", momentum=0.99, calibration_dat
         calibration_data: optional LR batches (an array ``(N, h, w, c)`` in [0, 1] or an
             iterable of such batches) used to initialise the activation ranges
             (:func:`calibrate`); recommended, and needed for ``"learned"``.
+        calibration: ``"minmax"`` or ``"mse"`` (least-error ranges; pair it with
+            ``activation_range="learned"``), see :func:`calibrate`.
 
     Returns:
         ``keras.Model`` named ``<model.name>_qat`` with the same inputs and outputs, to be
@@ -237,7 +240,7 @@ def quantize_model(model, activation_range="ema", momentum=0.99, calibration_dat
     if calibration_data is not None:
         from keras_sr.quantization.calibrate import calibrate
 
-        calibrate(qat_model, calibration_data)
+        calibrate(qat_model, calibration_data, method=calibration)
     return qat_model
 
 

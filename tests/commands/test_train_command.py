@@ -1,6 +1,7 @@
 """``keras-sr train`` and ``keras-sr demo`` through the CLI entry point."""
 
 import json
+from pathlib import Path
 
 import keras
 import pytest
@@ -101,13 +102,49 @@ def test_train_command_nan_loss_exits_3_and_says_what_it_kept(config_file, tmp_p
 
 
 @pytest.mark.slow
-def test_demo_command_tiny(tmp_path, capsys):
-    status = cli.main(["demo", "--steps", "3", "--batch-size", "4", "--out",
-                       str(tmp_path / "demo")])
+def test_demo_command_tiny_never_ends_worse_than_the_shipped_weights(tmp_path, capsys):
+    import numpy as np
+
+    import keras_sr  # noqa: F401  (registers the custom layers for load_model)
+    from keras_sr import models
+    from keras_sr.evaluation import evaluate
+
+    out_dir = tmp_path / "demo"
+    status = cli.main(["demo", "--steps", "3", "--batch-size", "4", "--out", str(out_dir)])
     out = capsys.readouterr().out
     assert status == 0, out
-    assert "bicubic" in out and "dB" in out
-    assert (tmp_path / "demo" / "comparison.png").is_file()
-    assert (tmp_path / "demo" / "espcn_x3_c1.keras").is_file()
+    summary = json.loads((out_dir / "demo_summary.json").read_text())
+    validation, test = summary["validation"], summary["test"]
+    assert summary["validation_set"] != summary["test_set"]
+
+    # the start is the shipped model, scored on the validation images before training
+    shipped = models.get("espcn", scale=3, channels=1, weights="pretrained")
+    shipped_val = evaluate(shipped, summary["validation_set"], 3, progress=False)["psnr_y"]
+    assert validation["start_psnr_y"] == pytest.approx(shipped_val, abs=1e-6)
+    assert [row["step"] for row in validation["history"]] == [0, 3]
+
+    # the written model is never worse than the shipped weights on the validation images
+    final = keras.saving.load_model(str(out_dir / "espcn_x3_c1.keras"))
+    final_val = evaluate(final, summary["validation_set"], 3, progress=False)["psnr_y"]
+    assert final_val >= shipped_val - 1e-6
+    assert final_val == pytest.approx(validation["best_psnr_y"], abs=1e-6)
+    if validation["improved"]:
+        assert final_val >= shipped_val + summary["min_gain_db"]
+        assert "kept the fine-tuned weights" in out
+    else:   # three steps without warm-up perturb the weights: the shipped ones come back
+        assert "did not improve the validation PSNR, kept the shipped weights" in out
+        assert all(np.array_equal(a, b)
+                   for a, b in zip(final.get_weights(), shipped.get_weights()))
+        assert test["psnr_y"] == test["start_psnr_y"]
+        assert max(row["psnr"] for row in validation["history"][1:]) < shipped_val + 0.01
+
+    # printed scores are the test set's, better than bicubic (Set5: +1.9 dB, chelsea +0.5)
+    test_name = Path(summary["test_set"]).name
+    assert f"{test_name} (test): ESPCN x3 {test['psnr_y']:.2f} dB" in out
+    assert f"bicubic {test['bicubic_psnr_y']:.2f} dB" in out
+    assert test["psnr_y"] > test["bicubic_psnr_y"] + 0.3
+    assert (out_dir / "comparison.png").is_file()
     if keras.backend.backend() == "tensorflow":
-        assert (tmp_path / "demo" / "espcn_x3_c1_int8.tflite").is_file()
+        assert (out_dir / "espcn_x3_c1_int8.tflite").is_file()
+        assert f"int8 TFLite {test['int8_psnr_y']:.2f} dB" in out
+        assert test["bicubic_psnr_y"] < test["int8_psnr_y"] <= test["psnr_y"] + 0.05
