@@ -37,18 +37,12 @@ TARGETS = {"espcn": 0.05, "fsrcnn": 0.05, "edsr_baseline": 0.15}
 
 def load_float_weights(model, path):
     """Load a ``.weights.h5`` / ``.keras`` file or a ``benchmarks/reproduce.py`` checkpoint."""
-    import numpy as np
+    from reproduce import load_weights_or_checkpoint
 
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"--weights: no file {str(path)!r}")
-    if path.suffix == ".npz":
-        with np.load(path) as data:
-            meta = json.loads(bytes(data["meta"]).decode())
-            model.set_weights([data[f"w{i}"] for i in range(meta["n_weights"])])
-        return f"{path.name} (reproduce.py checkpoint, {meta['step']} steps)"
-    model.load_weights(str(path))
-    return path.name
+    return load_weights_or_checkpoint(model, path)
 
 
 def build_float_model(name, scale, lr, hr, epochs, seed, weights=None):

@@ -383,6 +383,22 @@ def monitor_psnr(model, pairs, scale):
     return float(np.mean(values))
 
 
+def load_weights_or_checkpoint(model, path):
+    """Load a ``.weights.h5`` / ``.keras`` file or a checkpoint ``.npz`` of this script.
+
+    Returns:
+        A description of what was loaded (the file name, and the steps of a checkpoint).
+    """
+    path = Path(path)
+    if path.suffix != ".npz":
+        model.load_weights(str(path))
+        return path.name
+    with np.load(path) as data:
+        meta = json.loads(bytes(data["meta"]).decode())
+        model.set_weights([data[f"w{i}"] for i in range(meta["n_weights"])])
+    return f"{path.name} (reproduce.py checkpoint, {meta['step']} steps)"
+
+
 def start_from(model, init, tanh_target, lrs, hrs, scale, lr_patch, seed, say):
     """Load ``init`` into ``model``; with ``tanh_target``, return the range-widened copy.
 
@@ -392,13 +408,7 @@ def start_from(model, init, tanh_target, lrs, hrs, scale, lr_patch, seed, say):
     path = Path(init)
     if not path.is_file():
         raise FileNotFoundError(f"--init {init!r}: no such weights or checkpoint file")
-    if path.suffix == ".npz":
-        with np.load(path) as data:
-            meta = json.loads(bytes(data["meta"]).decode())
-            model.set_weights([data[f"w{i}"] for i in range(meta["n_weights"])])
-    else:
-        model.load_weights(str(path))
-    say(f"initial weights from {path}")
+    say(f"initial weights from {load_weights_or_checkpoint(model, path)}")
     if tanh_target:
         from keras_sr.quantization import equalize_tanh_ranges
         probe, _ = sample_batch(lrs, hrs, scale, lr_patch, 256, seed, 2**31 - 1)
