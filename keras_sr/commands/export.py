@@ -38,7 +38,11 @@ def add_arguments(parser):
     parser.add_argument("--quantize", choices=QUANTIZE_CHOICES, default="none")
     parser.add_argument("--qat-epochs", type=int, default=2,
                         help="QAT fine-tuning epochs over the sampled patches (int8-qat)")
-    parser.add_argument("--qat-lr", type=float, default=1e-4, help="QAT learning rate")
+    parser.add_argument("--qat-lr", type=float, default=1e-4,
+                        help="QAT initial learning rate (cosine decay to 2%% of it)")
+    parser.add_argument("--qat-loss", default="mean_squared_error",
+                        help="QAT loss (a Keras loss name); MSE suits the shipped weights, "
+                             "which were trained with it")
     parser.add_argument("--train-dir", action="append", default=None,
                         help="HR image folder for QAT / PTQ calibration (repeatable); "
                              "default: scikit-image's built-in photos")
@@ -110,10 +114,13 @@ def run(args):
         lr, hr = _patches(args, channels)
         representative = lr[: min(len(lr), 128)]
         if args.quantize == "int8-qat":
-            to_convert = quantize_model(model, calibration_data=representative)
+            # least-error ranges trained on: the recipe of benchmarks/quantization_quality.py
+            to_convert = quantize_model(model, activation_range="learned",
+                                        calibration_data=representative, calibration="mse")
             if args.qat_epochs > 0:
-                fine_tune(to_convert, lr, hr, epochs=args.qat_epochs,
-                          learning_rate=args.qat_lr, seed=args.seed, verbose=1)
+                fine_tune(to_convert, lr, hr, epochs=args.qat_epochs, loss=args.qat_loss,
+                          learning_rate=args.qat_lr, decay="cosine", seed=args.seed,
+                          verbose=1)
     path = export_tflite(to_convert, args.out, quantize=args.quantize,
                          representative_data=representative, input_size=args.input_size,
                          io=args.io, metadata={"model": args.model,
