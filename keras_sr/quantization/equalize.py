@@ -33,7 +33,6 @@ def _tanh_pairs(model):
         if len(users) == 1 and type(users[0]) is keras.layers.Conv2D and users[0].groups == 1:
             pairs.append((layer, users[0], tensor))
     return pairs
-    return pairs
 
 
 def equalize_tanh_ranges(model, data, target=0.3, batch_size=8):
