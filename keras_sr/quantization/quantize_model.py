@@ -171,9 +171,9 @@ def quantize_model(model, activation_range="ema", momentum=0.99, calibration_dat
             kinds[id(node)] = _kind(node.operation)
     output_nodes = _output_quant_nodes(model, consumers, producer)
 
-    def quantizer(name):
+    def quantizer(name, limits=None):
         return ActivationQuantizer(mode=activation_range, momentum=momentum,
-                                   fixed_range=(0.0, 1.0), name=name)
+                                   fixed_range=(0.0, 1.0), limits=limits, name=name)
 
     def output_quantizer(name):
         return ActivationQuantizer(mode="fixed", fixed_range=(0.0, 1.0), name=name)
@@ -210,10 +210,8 @@ def quantize_model(model, activation_range="ema", momentum=0.99, calibration_dat
             grid = FIXED_GRID_ACTIVATIONS[_activation_name(layer.activation)]
         elif kind == "conv" and _activation_name(layer.activation) in FIXED_GRID_ACTIVATIONS:
             activation = _activation_name(layer.activation)
-            outputs = ActivationQuantizer(mode=activation_range, momentum=momentum,
-                                          fixed_range=(0.0, 1.0),
-                                          limits=SATURATION_LIMITS[activation],
-                                          name=f"{layer.name}_quant")(outputs)
+            outputs = quantizer(f"{layer.name}_quant",
+                                limits=SATURATION_LIMITS[activation])(outputs)
             outputs = keras.layers.Activation(activation, name=f"{layer.name}_{activation}")(
                 outputs)
             grid = FIXED_GRID_ACTIVATIONS[activation]

@@ -36,20 +36,27 @@ def test_training_dataset_shapes_and_bicubic_lr(hr_folder):
     np.testing.assert_allclose(hr * 255, np.round(hr * 255), atol=1e-3)
 
 
+def _assert_same_stream_and_exact_resume(hr_folder, kwargs, steps):
+    """Two runs of ``training_dataset(**kwargs)`` give the same ``steps`` batches, and
+    ``start_step=steps - 1`` starts exactly at the last one; returns the batches."""
+    first = _batches(datasets.training_dataset(hr_folder, **kwargs), steps)
+    again = _batches(datasets.training_dataset(hr_folder, **kwargs), steps)
+    resumed = _batches(datasets.training_dataset(hr_folder, start_step=steps - 1, **kwargs), 1)
+    for (a_lr, a_hr), (b_lr, b_hr) in zip(first, again):
+        np.testing.assert_array_equal(a_lr, b_lr)
+        np.testing.assert_array_equal(a_hr, b_hr)
+    np.testing.assert_array_equal(first[-1][0], resumed[0][0])
+    np.testing.assert_array_equal(first[-1][1], resumed[0][1])
+    return first
+
+
 @pytest.mark.tf_only
 def test_training_dataset_deterministic_and_resumable(hr_folder):
     kwargs = dict(scale=2, patch_size=8, batch_size=2, channels=1,
                   degradation="blur-downscale-noise",
                   degradation_options={"kernel_size": 5}, seed=5)
-    first = _batches(datasets.training_dataset(hr_folder, **kwargs), 3)
-    again = _batches(datasets.training_dataset(hr_folder, **kwargs), 3)
-    resumed = _batches(datasets.training_dataset(hr_folder, start_step=2, **kwargs), 1)
+    first = _assert_same_stream_and_exact_resume(hr_folder, kwargs, steps=3)
     other = _batches(datasets.training_dataset(hr_folder, **dict(kwargs, seed=6)), 1)
-    for (a_lr, a_hr), (b_lr, b_hr) in zip(first, again):
-        np.testing.assert_array_equal(a_lr, b_lr)
-        np.testing.assert_array_equal(a_hr, b_hr)
-    np.testing.assert_array_equal(first[2][0], resumed[0][0])
-    np.testing.assert_array_equal(first[2][1], resumed[0][1])
     assert not np.array_equal(first[0][1], other[0][1])
     assert first[0][1].shape == (2, 16, 16, 1)
     # Y channel: values within BT.601 studio range
@@ -236,14 +243,7 @@ def test_degrade_on_a_batch_equals_degrade_per_image(rng):
 @pytest.mark.tf_only
 def test_training_dataset_same_seed_same_stream_and_exact_resume(hr_folder):
     kwargs = dict(scale=3, patch_size=5, batch_size=4, seed=9)
-    first = _batches(datasets.training_dataset(hr_folder, **kwargs), 4)
-    again = _batches(datasets.training_dataset(hr_folder, **kwargs), 4)
-    resumed = _batches(datasets.training_dataset(hr_folder, start_step=3, **kwargs), 1)
-    for (a_lr, a_hr), (b_lr, b_hr) in zip(first, again):
-        np.testing.assert_array_equal(a_lr, b_lr)
-        np.testing.assert_array_equal(a_hr, b_hr)
-    np.testing.assert_array_equal(first[3][0], resumed[0][0])
-    np.testing.assert_array_equal(first[3][1], resumed[0][1])
+    first = _assert_same_stream_and_exact_resume(hr_folder, kwargs, steps=4)
     # batches differ from one another
     assert not np.array_equal(first[0][1], first[1][1])
 

@@ -105,6 +105,12 @@ def _start_workers(config_path, count, tmp_path):
     return processes
 
 
+def _run_two_workers(config_path, tmp_path, timeout):
+    """Start two workers on ``config_path``, wait for them; their exit codes and logs."""
+    codes = _wait(_start_workers(config_path, 2, tmp_path), timeout=timeout)
+    return codes, [(tmp_path / f"worker_{i}.log").read_text() for i in range(2)]
+
+
 def _wait(processes, timeout):
     deadline = time.monotonic() + timeout
     try:
@@ -137,8 +143,7 @@ def test_two_workers_on_loopback_train_like_one_process(tiny_config, tmp_path):
     path = tmp_path / "multi.yaml"
     path.write_text(yaml.safe_dump(config))
 
-    codes = _wait(_start_workers(path, 2, tmp_path), timeout=420)
-    logs = [(tmp_path / f"worker_{i}.log").read_text() for i in range(2)]
+    codes, logs = _run_two_workers(path, tmp_path, timeout=420)
     assert codes == [0, 0], "\n----\n".join(log[-3000:] for log in logs)
     assert "worker 0 of 2 workers, 2 replicas in sync (chief" in logs[0]
     assert "worker 1 of 2 workers, 2 replicas in sync" in logs[1]
@@ -196,8 +201,7 @@ def test_two_workers_on_loopback_train_like_one_process(tiny_config, tmp_path):
     shutil.rmtree(worker / "checkpoints")
     config["epochs"] = 3
     path.write_text(yaml.safe_dump(config))
-    codes = _wait(_start_workers(path, 2, tmp_path), timeout=300)
-    logs = [(tmp_path / f"worker_{i}.log").read_text() for i in range(2)]
+    codes, logs = _run_two_workers(path, tmp_path, timeout=300)
     assert codes == [2, 2], "\n----\n".join(log[-3000:] for log in logs)
     assert "workers would resume at different epochs (this one at 2" in logs[0]
     assert "workers would resume at different epochs (this one at 0" in logs[1]
