@@ -4,7 +4,8 @@ For each model (default ESPCN x3 and FSRCNN x3; ``--edsr`` adds EDSR-baseline x4
 1. the float model: ``--weights MODEL=PATH`` when given (e.g. a ``reproduce.py``
    checkpoint), else the shipped pretrained weights, else trained here briefly on
    ``--train-dir`` patches (``--float-epochs``; a short run, recorded as such);
-2. int8 PTQ: ``export_tflite(quantize="int8-ptq")`` calibrated on 128 LR patches;
+2. int8 PTQ: ``export_tflite(quantize="int8-ptq")`` calibrated on 128 LR patches, after
+   ``equalize_channel_ranges(--equalize)`` (exact; the plain PTQ is reported beside it);
 3. int8 QAT: ``quantize_model`` (least-error ranges ``--calibration mse`` trained on as
    ``--activation-range learned`` by default) + ``fine_tune`` (``--qat-epochs``,
    ``--qat-loss``, cosine decay) then ``export_tflite(quantize="int8-qat")``;
@@ -100,6 +101,10 @@ def main(argv=None):
                              "weights (L1 fine-tuning of an MSE model loses ~0.07 dB)")
     parser.add_argument("--tanh-target", type=float, default=0.3,
                         help="equalize_tanh_ranges target before int8 (0: off)")
+    parser.add_argument("--equalize", type=float, default=1.0, metavar="STRENGTH",
+                        help="int8-PTQ: equalize_channel_ranges strength before the "
+                             "converter's calibration (0: off); the unequalized PTQ is "
+                             "reported beside it")
     parser.add_argument("--max-images", type=int, default=None,
                         help="score only the first N images of each set")
     parser.add_argument("--seed", type=int, default=0)
@@ -110,7 +115,8 @@ def main(argv=None):
 
     from keras_sr.export import export_tflite, verify_tflite
     from keras_sr.export.patches import load_folders, sample_patches
-    from keras_sr.quantization import equalize_tanh_ranges, fine_tune, quantize_model
+    from keras_sr.quantization import (equalize_channel_ranges, equalize_tanh_ranges,
+                                       fine_tune, quantize_model)
 
     root = Path(args.datasets or os.environ.get("KERAS_SR_DATA")
                 or REPO.parent / "shared" / "datasets")
@@ -138,7 +144,13 @@ def main(argv=None):
             int8_source = model  # the float model scored below stays the original
             if args.tanh_target > 0:
                 int8_source, _ = equalize_tanh_ranges(model, lr[:256], target=args.tanh_target)
-            ptq = export_tflite(int8_source, Path(tmp) / f"{name}_ptq.tflite",
+            ptq_plain = export_tflite(int8_source, Path(tmp) / f"{name}_ptq_plain.tflite",
+                                      quantize="int8-ptq", representative_data=calib)
+            ptq_source, equalized = int8_source, {}
+            if args.equalize > 0:
+                ptq_source, equalized = equalize_channel_ranges(int8_source, lr[:256],
+                                                                strength=args.equalize)
+            ptq = export_tflite(ptq_source, Path(tmp) / f"{name}_ptq.tflite",
                                 quantize="int8-ptq", representative_data=calib)
             qat_model = quantize_model(int8_source, activation_range=args.activation_range,
                                        calibration_data=calib, calibration=args.calibration)
@@ -152,15 +164,20 @@ def main(argv=None):
                    "qat_epochs": args.qat_epochs, "qat_loss": args.qat_loss,
                    "qat_decay": args.qat_decay, "activation_range": args.activation_range,
                    "calibration": args.calibration,
-                   "tanh_target": args.tanh_target, "patches": args.patches, "sets": {}}
+                   "tanh_target": args.tanh_target, "patches": args.patches,
+                   "ptq_equalize": args.equalize, "ptq_equalized_convs": sorted(equalized),
+                   "sets": {}}
             for set_name in args.sets:
                 folder = root / set_name
                 res_ptq = verify_tflite(ptq, model, folder, scale, max_images=args.max_images)
                 res_qat = verify_tflite(qat, None, folder, scale, max_images=args.max_images)
+                res_plain = verify_tflite(ptq_plain, None, folder, scale,
+                                          max_images=args.max_images)
                 entry = {"images": res_ptq["images"],
                          "psnr_float": round(res_ptq["psnr_keras"], 3),
                          "psnr_int8_ptq": round(res_ptq["psnr_tflite"], 3),
                          "psnr_int8_qat": round(res_qat["psnr_tflite"], 3),
+                         "psnr_int8_ptq_no_equalize": round(res_plain["psnr_tflite"], 3),
                          "ssim_float": round(res_ptq["ssim_keras"], 4),
                          "ssim_int8_ptq": round(res_ptq["ssim_tflite"], 4),
                          "ssim_int8_qat": round(res_qat["ssim_tflite"], 4)}

@@ -43,6 +43,10 @@ def add_arguments(parser):
     parser.add_argument("--qat-loss", default="mean_squared_error",
                         help="QAT loss (a Keras loss name); MSE suits the shipped weights, "
                              "which were trained with it")
+    parser.add_argument("--equalize", type=float, default=1.0, metavar="STRENGTH",
+                        help="int8-ptq: even out per-channel ranges before calibration "
+                             "(exact rescaling of conv -> PReLU/ReLU -> conv chains, "
+                             "keras_sr.quantization.equalize_channel_ranges); 0 turns it off")
     parser.add_argument("--train-dir", action="append", default=None,
                         help="HR image folder for QAT / PTQ calibration (repeatable); "
                              "default: scikit-image's built-in photos")
@@ -100,11 +104,15 @@ def run(args):
         print("keras-sr export: TFLite conversion needs KERAS_BACKEND=tensorflow",
               file=sys.stderr)
         return 2
+    if not 0.0 <= args.equalize <= 1.0:
+        print(f"keras-sr export: --equalize must be in [0, 1]; got {args.equalize}",
+              file=sys.stderr)
+        return 2
     if args.max_psnr_drop is not None and args.verify is None:
         print("keras-sr export: --max-psnr-drop needs --verify DIR", file=sys.stderr)
         return 2
     from keras_sr.export import export_tflite, format_report, verify_tflite
-    from keras_sr.quantization import fine_tune, quantize_model
+    from keras_sr.quantization import equalize_channel_ranges, fine_tune, quantize_model
 
     keras.utils.set_random_seed(args.seed)
     model = _build_model(args)
@@ -113,6 +121,10 @@ def run(args):
     if args.quantize in ("int8-ptq", "int8-qat"):
         lr, hr = _patches(args, channels)
         representative = lr[: min(len(lr), 128)]
+        if args.quantize == "int8-ptq" and args.equalize > 0:
+            to_convert, scales = equalize_channel_ranges(model, lr[: min(len(lr), 256)],
+                                                         strength=args.equalize)
+            print(f"equalized the channel ranges of {len(scales)} convs", file=sys.stderr)
         if args.quantize == "int8-qat":
             # least-error ranges trained on: the recipe of benchmarks/quantization_quality.py
             to_convert = quantize_model(model, activation_range="learned",

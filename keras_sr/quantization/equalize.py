@@ -78,3 +78,146 @@ def equalize_tanh_ranges(model, data, target=0.3, batch_size=8):
         consumer.set_weights(weights)
         scales[producer.name] = scale
     return new_model, scales
+
+
+# Activations f with f(s * x) = s * f(x) for s > 0: scaling a channel before them and
+# dividing the next conv's matching input channel by the same s leaves the model's
+# function unchanged.
+_HOMOGENEOUS_ACTIVATIONS = ("linear", "relu")
+
+
+def _is_homogeneous_layer(layer):
+    """True for PReLU, LeakyReLU, a plain (unclipped, zero-threshold) ReLU layer and
+    ``Activation("relu")``."""
+    import keras
+
+    if type(layer) in (keras.layers.PReLU, keras.layers.LeakyReLU):
+        return True
+    if type(layer) is keras.layers.Activation:
+        return getattr(layer.activation, "__name__", "") in _HOMOGENEOUS_ACTIVATIONS
+    if type(layer) is keras.layers.ReLU:
+        return layer.max_value is None and float(layer.threshold) == 0.0
+    return False
+
+
+def _channel_pairs(model):
+    """(producer conv, consumer conv, producer output) triples that can be rescaled.
+
+    The producer is a ``Conv2D`` with bias and a linear or ReLU activation whose output
+    goes, directly or through one PReLU / LeakyReLU / ReLU / ``Activation("relu")``
+    layer, to exactly one ``Conv2D`` (``groups == 1``) or ``Conv2DTranspose``, and nowhere else.
+    """
+    import keras
+
+    outputs = {id(t) for t in model.outputs}
+    nodes = [n for depth in model._nodes_by_depth.values() for n in depth]
+
+    def users_of(tensor):
+        if id(tensor) in outputs:
+            return None
+        return [n for n in nodes if any(t is tensor for t in n.input_tensors)]
+
+    pairs = []
+    for node in nodes:
+        layer = node.operation
+        if type(layer) is not keras.layers.Conv2D or not layer.use_bias:
+            continue
+        if getattr(layer.activation, "__name__", "") not in _HOMOGENEOUS_ACTIVATIONS:
+            continue
+        (tensor,) = node.outputs
+        users = users_of(tensor)
+        if not users or len(users) != 1:
+            continue
+        user = users[0]
+        if _is_homogeneous_layer(user.operation):
+            users = users_of(user.outputs[0])
+            if not users or len(users) != 1:
+                continue
+            user = users[0]
+        consumer = user.operation
+        if (type(consumer) is keras.layers.Conv2D and consumer.groups == 1) or (
+                type(consumer) is keras.layers.Conv2DTranspose):
+            pairs.append((layer, consumer, tensor))
+    return pairs
+
+
+def equalize_channel_ranges(model, data, strength=1.0, batch_size=8, max_scale=16.0,
+                            layers=None):
+    """Return an equivalent float copy of ``model`` with evened-out channel ranges.
+
+    int8 activations are quantized per tensor: one channel spanning [-4.7, 0.5] among
+    channels spanning ~0.5 (the shipped FSRCNN x3's first conv) sets the range of all of
+    them and leaves the others a few dozen levels. For every conv -> (PReLU | LeakyReLU
+    | ReLU) -> conv chain (see ``_channel_pairs``) channel ``c`` of the first conv is
+    scaled by ``s_c`` and input channel ``c`` of the second by ``1 / s_c``. These
+    activations commute with positive scaling, so the copy computes the same function
+    up to float rounding (unlike :func:`equalize_tanh_ranges`).
+
+    Args:
+        model: functional ``keras.Model`` (float).
+        data: LR batches ``(N, h, w, c)`` float32 in [0, 1] giving the channel ranges.
+        strength: float in [0, 1]. ``s_c = (median_span / span_c) ** strength`` where
+            ``span_c = max - min`` of the channel's pre-activation on ``data``: 1 gives
+            every channel the median span; smaller values trade activation resolution
+            against the spread this puts into the next conv's weights (quantized per
+            output channel, or per tensor for ``Conv2DTranspose`` in TFLite).
+        batch_size: int, batch size of the range pass.
+        max_scale: float >= 1, ``s_c`` is kept within ``[1 / max_scale, max_scale]``.
+        layers: optional names of producer convs to rescale (default: every pair).
+
+    Returns:
+        ``(new_model, scales)``: the rescaled copy and ``{producer conv name: s}``.
+    """
+    import keras
+    from keras import ops
+
+    if not 0.0 <= float(strength) <= 1.0:
+        raise ValueError(f"equalize_channel_ranges: `strength` must be in [0, 1]; "
+                         f"got {strength!r}")
+    if not float(max_scale) >= 1.0:
+        raise ValueError(f"equalize_channel_ranges: `max_scale` must be >= 1; "
+                         f"got {max_scale!r}")
+    data = np.asarray(data, dtype="float32")
+    if data.ndim != 4:
+        raise ValueError(f"equalize_channel_ranges: `data` must be (N, h, w, c); got "
+                         f"shape {data.shape}")
+    new_model = keras.models.clone_model(model)
+    new_model.set_weights(model.get_weights())
+    pairs = _channel_pairs(new_model)
+    if layers is not None:
+        known = {producer.name for producer, _, _ in pairs}
+        unknown = sorted(set(layers) - known)
+        if unknown:
+            raise ValueError(f"equalize_channel_ranges: `layers` {unknown} are not convs "
+                             f"that can be rescaled; these can: {sorted(known)}")
+        pairs = [pair for pair in pairs if pair[0].name in set(layers)]
+    if not pairs:
+        return new_model, {}
+    inputs = new_model.inputs[0] if len(new_model.inputs) == 1 else new_model.inputs
+    probe = keras.Model(inputs, [tensor for _, _, tensor in pairs])
+    lows = [None] * len(pairs)
+    highs = [None] * len(pairs)
+    for start in range(0, len(data), batch_size):
+        outs = probe(data[start:start + batch_size])
+        outs = outs if isinstance(outs, (list, tuple)) else [outs]
+        for i, out in enumerate(outs):
+            out = np.asarray(ops.convert_to_numpy(out))
+            flat = out.reshape(-1, out.shape[-1])
+            lo, hi = flat.min(axis=0), flat.max(axis=0)
+            lows[i] = lo if lows[i] is None else np.minimum(lows[i], lo)
+            highs[i] = hi if highs[i] is None else np.maximum(highs[i], hi)
+    scales = {}
+    for (producer, consumer, _), lo, hi in zip(pairs, lows, highs):
+        span = np.maximum(hi - lo, 1e-6).astype("float64")
+        scale = (np.median(span) / span) ** float(strength)
+        scale = np.clip(scale, 1.0 / max_scale, max_scale).astype("float32")
+        kernel, bias = producer.get_weights()
+        producer.set_weights([kernel * scale, bias * scale])
+        weights = consumer.get_weights()
+        if type(consumer) is keras.layers.Conv2DTranspose:
+            weights[0] = weights[0] / scale[None, None, None, :]  # (kh, kw, out, in)
+        else:
+            weights[0] = weights[0] / scale[None, None, :, None]  # (kh, kw, in, out)
+        consumer.set_weights(weights)
+        scales[producer.name] = scale
+    return new_model, scales

@@ -19,7 +19,8 @@ def _steps_per_epoch(lr, batch_size, steps_per_epoch):
 
 def fine_tune(qat_model, lr, hr=None, epochs=1, batch_size=16, learning_rate=1e-4,
               loss="mean_absolute_error", steps_per_epoch=None, decay=None,
-              final_learning_rate_ratio=0.02, seed=0, verbose=0):
+              final_learning_rate_ratio=0.02, seed=0, verbose=0,
+              steps_per_execution=1):
     """Fine-tune a model from :func:`quantize_model` with Adam (L1 loss by default).
 
     Runs on every backend (``model.fit``); EMA activation ranges are updated by the
@@ -42,6 +43,8 @@ def fine_tune(qat_model, lr, hr=None, epochs=1, batch_size=16, learning_rate=1e-
         final_learning_rate_ratio: float in [0, 1], end of the cosine.
         seed: int, seeds the shuffling of array data.
         verbose: int, ``fit`` verbosity.
+        steps_per_execution: int, training steps per compiled call (``compile``'s
+            argument): small models on a CPU spend much of a step in the fit loop.
 
     Returns:
         The ``keras.callbacks.History`` of the fit.
@@ -57,7 +60,8 @@ def fine_tune(qat_model, lr, hr=None, epochs=1, batch_size=16, learning_rate=1e-
         total = max(1, int(epochs) * _steps_per_epoch(lr, batch_size, steps_per_epoch))
         rate = keras.optimizers.schedules.CosineDecay(
             learning_rate, decay_steps=total, alpha=float(final_learning_rate_ratio))
-    qat_model.compile(optimizer=keras.optimizers.Adam(rate), loss=loss)
+    qat_model.compile(optimizer=keras.optimizers.Adam(rate), loss=loss,
+                      steps_per_execution=int(steps_per_execution))
     if hr is None:
         return qat_model.fit(lr, epochs=epochs, steps_per_epoch=steps_per_epoch,
                              verbose=verbose)
