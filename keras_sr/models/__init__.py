@@ -84,10 +84,22 @@ def get(name, scale=None, channels=None, weights=None, **kwargs):
 
     Raises:
         ValueError: unknown ``name`` (the message lists the valid names), unsupported
-            ``scale`` or ``channels``.
+            ``scale`` or ``channels``, or ``weights="pretrained"`` with builder arguments
+            that differ from the defaults the shipped weights were trained with (their
+            shapes may still match, so loading would silently give a different model).
         FileNotFoundError: ``weights`` names a missing file.
     """
     builder = _builder(name)
+    if weights == "pretrained":
+        changed = sorted(k for k, v in kwargs.items()
+                         if k not in ("scale", "channels") and v != _default(builder, k))
+        if changed:
+            raise ValueError(
+                f"models.get({name!r}, weights='pretrained'): the shipped weights were "
+                f"trained with the default architecture; these arguments change it: "
+                + ", ".join(f"{k}={kwargs[k]!r} (default {_default(builder, k)!r})"
+                            for k in changed)
+                + ". Drop them, or pass weights=PATH to weights trained with them.")
     if scale is not None and name not in DISCRIMINATORS:
         kwargs["scale"] = scale
     if channels is not None:

@@ -1,13 +1,16 @@
-"""``equalize_tanh_ranges``: widen tiny tanh pre-activations before int8 quantization.
+"""Channel rescalings that make a float model cheaper to quantize to int8.
 
-The TFLite int8 ``TANH`` kernel writes its output on the fixed grid of step 1/128 on
-[-1, 1]. A conv whose tanh pre-activations stay within a few hundredths of zero (the
-shipped MSE-trained ESPCN: std ~0.03, max 0.12-0.31 per channel in ``conv1``) then uses
-only a few dozen of the 256 int8 levels, and that rounding costs ~0.25 dB on Set5.
-Scaling channel ``c`` of the conv by ``k_c >= 1`` and the matching input channel of the
-next conv by ``1 / k_c`` uses more levels; as ``tanh`` is only near-linear, not linear,
-the float function changes slightly, so ``target`` is kept small (0.3 costs ESPCN x3
-< 0.01 dB in float and wins 0.12 dB in int8 before fine-tuning).
+``equalize_tanh_ranges``: the TFLite int8 ``TANH`` kernel writes its output on the
+fixed grid of step 1/128 on [-1, 1]. A conv whose tanh pre-activations stay within a
+few hundredths of zero (the MSE-trained ESPCN first shipped: std ~0.03, max 0.12-0.31
+per channel in ``conv1``) then uses only a few dozen of the 256 int8 levels, and that
+rounding costs ~0.25 dB on Set5. Scaling channel ``c`` of the conv by ``k_c >= 1`` and
+the matching input channel of the next conv by ``1 / k_c`` uses more levels; as
+``tanh`` is only near-linear, the float function changes slightly (retrain after it).
+
+``equalize_channel_ranges``: the same rescaling where it is exact (through linear,
+ReLU, LeakyReLU and PReLU activations), used to give every channel of a per-tensor
+activation quantizer a similar span before post-training quantization.
 """
 
 import numpy as np

@@ -62,3 +62,16 @@ def test_pretrained_file_without_channel_suffix(tmp_path, monkeypatch):
     monkeypatch.setattr(pretrained, "WEIGHTS_DIR", tmp_path)
     models.get("srcnn", scale=2).save_weights(tmp_path / "srcnn_x2.weights.h5")
     assert pretrained.find_weights("srcnn", 2, 1).name == "srcnn_x2.weights.h5"
+
+
+def test_pretrained_refuses_a_changed_architecture():
+    # refused before loading, with the argument named (not a Keras shape error, and
+    # never a silent load into an architecture whose shapes happen to match)
+    with pytest.raises(ValueError, match=r"mapping_layers=2 \(default 4\)"):
+        models.get("fsrcnn", scale=3, weights="pretrained", mapping_layers=2)
+    # the defaults spelled out are accepted and give the shipped model
+    spelled = models.get("fsrcnn", scale=3, weights="pretrained", filters=56,
+                         shrink_filters=12, mapping_layers=4)
+    shipped = models.get("fsrcnn", scale=3, weights="pretrained")
+    for a, b in zip(spelled.get_weights(), shipped.get_weights()):
+        np.testing.assert_array_equal(a, b)
