@@ -89,6 +89,8 @@ def main(argv=None):
     parser.add_argument("--qat-epochs", type=int, default=3)
     parser.add_argument("--qat-lr", type=float, default=1e-4)
     parser.add_argument("--qat-batch-size", type=int, default=16)
+    parser.add_argument("--qat-steps-per-execution", type=int, default=1,
+                        help="fine_tune's steps per compiled call (speed only)")
     parser.add_argument("--qat-decay", default="cosine", choices=["cosine", "none"],
                         help="learning-rate schedule of the QAT fine-tuning")
     parser.add_argument("--activation-range", default="learned", choices=["learned", "ema"],
@@ -156,7 +158,8 @@ def main(argv=None):
                                        calibration_data=calib, calibration=args.calibration)
             fine_tune(qat_model, lr, hr, epochs=args.qat_epochs, learning_rate=args.qat_lr,
                       batch_size=args.qat_batch_size, loss=args.qat_loss, seed=args.seed,
-                      decay=None if args.qat_decay == "none" else args.qat_decay)
+                      decay=None if args.qat_decay == "none" else args.qat_decay,
+                      steps_per_execution=args.qat_steps_per_execution)
             qat = export_tflite(qat_model, Path(tmp) / f"{name}_qat.tflite",
                                 quantize="int8-qat")
             row = {"model": name, "scale": scale, "channels": channels, "float_weights": how,

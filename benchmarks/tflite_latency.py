@@ -2,8 +2,10 @@
 
 For each model: a float32 and an int8 (PTQ, calibrated on built-in photos; latency does
 not depend on the weights' values) ``.tflite`` with a fixed 360x640 input are timed on
-this machine's CPU with 1 and 2 interpreter threads: median of ``--runs`` invocations
-after ``--warmup``. The MACs per output pixel (``keras_sr.models.macs_per_pixel``) are
+this machine's CPU with 1 and 2 interpreter threads: median of ``--runs`` ``invoke()``
+calls after ``--warmup`` (the runtime alone; the whole ``TFLiteModel`` call with its
+numpy conversions is recorded beside it). The int8 files take and give uint8 by default
+(``--int8-io``), as an app feeding camera frames would. The MACs per output pixel (``keras_sr.models.macs_per_pixel``) are
 recorded beside each. Results: ``benchmarks/results/tflite_latency.json``.
 
     python benchmarks/tflite_latency.py                      # espcn and fsrcnn, x3
@@ -27,19 +29,29 @@ REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "benchmarks" / "results"
 
 
+def _timed(function, runs, warmup):
+    for _ in range(warmup):
+        function()
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), min(times)
+
+
 def time_interpreter(path, threads, runs, warmup, channels, size):
+    """``(median, min)`` seconds of the runtime's ``invoke()`` alone, and
+    ``(median, min)`` of a whole ``TFLiteModel`` call (float [0, 1] in and out: the
+    uint8 / int8 conversions in numpy included)."""
     from keras_sr.export import TFLiteModel
 
     model = TFLiteModel(path, num_threads=threads)
     x = np.random.default_rng(0).uniform(0, 1, (1, *size, channels)).astype("float32")
-    for _ in range(warmup):
-        model(x)
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        model(x)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), min(times)
+    model(x)  # sets the input tensor
+    invoke = _timed(model.interpreter.invoke, runs, warmup)
+    whole = _timed(lambda: model(x), runs, warmup)
+    return invoke, whole
 
 
 def main(argv=None):
@@ -52,6 +64,9 @@ def main(argv=None):
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--int8-io", default="uint8", choices=("float32", "uint8", "int8"),
+                        help="input / output dtype of the int8 files (uint8: camera frames "
+                             "and bitmaps, no float conversion in the graph)")
     parser.add_argument("--out", default=str(RESULTS / "tflite_latency.json"))
     args = parser.parse_args(argv)
 
@@ -66,7 +81,13 @@ def main(argv=None):
     with tempfile.TemporaryDirectory() as tmp:
         for name in args.models:
             keras.utils.set_random_seed(0)
-            model = models.get(name, scale=args.scale, channels=args.channels)
+            try:  # the shipped weights when there are some (speed does not depend on them)
+                model = models.get(name, scale=args.scale, channels=args.channels,
+                                   weights="pretrained")
+                weights = "pretrained"
+            except FileNotFoundError:
+                model = models.get(name, scale=args.scale, channels=args.channels)
+                weights = "random"
             channels = int(model.input_shape[-1])
             for layer in model.layers:  # untrained PReLU slopes are all 0: int8 scale 0
                 alpha = getattr(layer, "alpha", None)
@@ -75,21 +96,24 @@ def main(argv=None):
             macs = float(models.macs_per_pixel(model, per="output"))
             lr, _ = sample_patches(builtin_photos(), args.scale, 32, 32, channels=channels)
             for mode in ("none", "int8-ptq"):
+                io = "float32" if mode == "none" else args.int8_io
                 path = export_tflite(model, Path(tmp) / f"{name}_{mode}.tflite",
-                                     quantize=mode, input_size=size,
+                                     quantize=mode, input_size=size, io=io,
                                      representative_data=lr if mode != "none" else None)
                 for threads in args.threads:
                     row = {"model": name, "scale": args.scale, "channels": channels,
                            "dtype": "float32" if mode == "none" else "int8",
                            "threads": threads, "lr_size": list(size),
                            "sr_size": [size[0] * args.scale, size[1] * args.scale],
+                           "io": io, "weights": weights,
                            "runs": args.runs, "macs_per_output_pixel": round(macs, 1),
                            "params": int(model.count_params())}
                     try:
-                        median, best = time_interpreter(path, threads, args.runs,
-                                                        args.warmup, channels, size)
-                        row.update({"median_ms": round(median * 1e3, 2),
-                                    "min_ms": round(best * 1e3, 2)})
+                        invoke, whole = time_interpreter(path, threads, args.runs,
+                                                         args.warmup, channels, size)
+                        row.update({"median_ms": round(invoke[0] * 1e3, 2),
+                                    "min_ms": round(invoke[1] * 1e3, 2),
+                                    "with_numpy_io_median_ms": round(whole[0] * 1e3, 2)})
                     except RuntimeError as error:  # e.g. a delegate refusing the graph
                         row["error"] = str(error)[:300]
                     rows.append(row)

@@ -146,6 +146,28 @@ def test_fine_tune_cosine_decay_ends_at_the_final_ratio(rng):
         fine_tune(qat, hr[:, ::2, ::2], hr, decay="cosine", final_learning_rate_ratio=2.0)
 
 
+def test_fine_tune_steps_per_execution_gives_the_same_weights(rng):
+    """Running 3 steps per compiled call only changes the speed: same batches, same
+    weights and learned ranges (7 batches per epoch: a partial last call)."""
+    hr = rng.uniform(0, 1, (28, 16, 16, 3)).astype("float32")
+    lr = hr[:, ::2, ::2]
+    results = []
+    for steps_per_execution in (1, 3):
+        keras.utils.set_random_seed(0)
+        qat = quantize_model(tiny_espcn(scale=2), activation_range="learned",
+                             calibration_data=lr[:4])
+        fine_tune(qat, lr, hr, epochs=2, batch_size=4, learning_rate=1e-3,
+                  decay="cosine", steps_per_execution=steps_per_execution)
+        assert int(_np(qat.optimizer.iterations)) == 14
+        results.append([np.array(w) for w in qat.get_weights()])
+    for a, b in zip(*results):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    keras.utils.set_random_seed(0)
+    start = quantize_model(tiny_espcn(scale=2), activation_range="learned",
+                           calibration_data=lr[:4]).get_weights()
+    assert max(np.abs(a - np.array(w)).max() for a, w in zip(results[0], start)) > 1e-4
+
+
 def test_quantizer_serialization_round_trip(tmp_path, rng):
     qat = quantize_model(tiny_espcn(), calibration_data=rng.uniform(0, 1, (2, 8, 8, 3)))
     path = tmp_path / "qat.keras"
