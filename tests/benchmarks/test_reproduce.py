@@ -112,21 +112,26 @@ def test_three_steps_checkpoint_and_exact_resume(tiny_set, tmp_path):
     assert not list(tmp_path.glob("*.tmp*")), "checkpoint temp file left behind"
 
 
+def _shipped_sidecars():
+    from keras_sr.models.pretrained import WEIGHTS_DIR, available_weights
+    return [WEIGHTS_DIR / name.replace(".weights.h5", ".json") for name in available_weights()]
+
+
 @pytest.mark.datasets
 @JAX_SLOW
-def test_shipped_espcn_x3_scores_what_its_sidecar_says(datasets_dir):
-    """The packaged ESPCN x3 (Y) loads offline and measures its recorded Set5 PSNR."""
+@pytest.mark.parametrize("sidecar_path", _shipped_sidecars(), ids=lambda p: p.stem)
+def test_every_shipped_model_scores_what_its_sidecar_says(datasets_dir, sidecar_path):
+    """Each packaged model loads offline by name and measures its recorded Set5 PSNR."""
     import json
 
     from keras_sr import models
     from keras_sr.evaluation import evaluate
-    from keras_sr.models.pretrained import find_weights
-    path = find_weights("espcn", 3, 1)
-    sidecar = json.loads(path.with_name(path.name.replace(".weights.h5", ".json")).read_text())
-    assert sidecar["model"] == "espcn" and sidecar["scale"] == 3 and sidecar["channels"] == 1
-    model = models.get("espcn", scale=3, weights="pretrained")
-    ours = evaluate(model, str(datasets_dir / "Set5"), 3, progress=False)
-    bicubic = evaluate("bicubic", str(datasets_dir / "Set5"), 3, progress=False)
+    sidecar = json.loads(sidecar_path.read_text())
+    name, scale, channels = sidecar["model"], sidecar["scale"], sidecar["channels"]
+    assert sidecar_path.name == f"{name}_x{scale}_c{channels}.json"
+    model = models.get(name, scale=scale, channels=channels, weights="pretrained")
+    ours = evaluate(model, str(datasets_dir / "Set5"), scale, progress=False)
+    bicubic = evaluate("bicubic", str(datasets_dir / "Set5"), scale, progress=False)
     assert ours["psnr_y"] == pytest.approx(sidecar["psnr_y"]["Set5"], abs=0.01)
     assert ours["psnr_y"] > bicubic["psnr_y"] + 1.0
 
