@@ -10,7 +10,8 @@ For each model (default ESPCN x3 and FSRCNN x3; ``--edsr`` adds EDSR-baseline x4
    ``--activation-range learned`` by default) + ``fine_tune`` (``--qat-epochs``,
    ``--qat-loss``, cosine decay) then ``export_tflite(quantize="int8-qat")``;
    (both int8 paths start from ``equalize_tanh_ranges(--tanh-target)``: it widens tiny
-   tanh pre-activations so TFLite's fixed 1/128 tanh output grid loses less);
+   tanh pre-activations so TFLite's fixed 1/128 tanh output grid loses less; and from
+   ``as_subpixel``: FSRCNN's transposed conv becomes conv + PixelShuffle, per-channel);
 4. every set scored by the published protocol with ``verify_tflite`` (float Keras vs
    the TFLite file run by ai-edge-litert).
 Targets of issue 7: QAT within 0.05 dB of float (ESPCN, FSRCNN x3) and 0.15 dB
@@ -107,6 +108,9 @@ def main(argv=None):
                         help="int8-PTQ: equalize_channel_ranges strength before the "
                              "converter's calibration (0: off); the unequalized PTQ is "
                              "reported beside it")
+    parser.add_argument("--keep-transposed", action="store_true",
+                        help="quantize TRANSPOSE_CONV as it is (default: rewritten as "
+                             "conv + PixelShuffle before PTQ and QAT, the same function)")
     parser.add_argument("--max-images", type=int, default=None,
                         help="score only the first N images of each set")
     parser.add_argument("--seed", type=int, default=0)
@@ -116,6 +120,7 @@ def main(argv=None):
     import os
 
     from keras_sr.export import export_tflite, verify_tflite
+    from keras_sr.export.converter import as_subpixel
     from keras_sr.export.patches import load_folders, sample_patches
     from keras_sr.quantization import (equalize_channel_ranges, equalize_tanh_ranges,
                                        fine_tune, quantize_model)
@@ -146,6 +151,9 @@ def main(argv=None):
             int8_source = model  # the float model scored below stays the original
             if args.tanh_target > 0:
                 int8_source, _ = equalize_tanh_ranges(model, lr[:256], target=args.tanh_target)
+            subpixel = []
+            if not args.keep_transposed:
+                int8_source, subpixel = as_subpixel(int8_source)
             ptq_plain = export_tflite(int8_source, Path(tmp) / f"{name}_ptq_plain.tflite",
                                       quantize="int8-ptq", representative_data=calib)
             ptq_source, equalized = int8_source, {}
@@ -168,7 +176,7 @@ def main(argv=None):
                    "qat_decay": args.qat_decay, "activation_range": args.activation_range,
                    "calibration": args.calibration,
                    "tanh_target": args.tanh_target, "patches": args.patches,
-                   "ptq_equalize": args.equalize, "ptq_equalized_convs": sorted(equalized),
+                   "ptq_equalize": args.equalize, "transposed_conv_as_subpixel": subpixel, "ptq_equalized_convs": sorted(equalized),
                    "sets": {}}
             for set_name in args.sets:
                 folder = root / set_name

@@ -47,6 +47,9 @@ def add_arguments(parser):
                         help="int8-ptq: even out per-channel ranges before calibration "
                              "(exact rescaling of conv -> PReLU/ReLU -> conv chains, "
                              "keras_sr.quantization.equalize_channel_ranges); 0 turns it off")
+    parser.add_argument("--keep-transposed", action="store_true",
+                        help="keep TRANSPOSE_CONV ops (default: strided transposed convs "
+                             "become CONV_2D + DEPTH_TO_SPACE, the same function, faster)")
     parser.add_argument("--train-dir", action="append", default=None,
                         help="HR image folder for QAT / PTQ calibration (repeatable); "
                              "default: scikit-image's built-in photos")
@@ -112,12 +115,14 @@ def run(args):
         print("keras-sr export: --max-psnr-drop needs --verify DIR", file=sys.stderr)
         return 2
     from keras_sr.export import export_tflite, format_report, verify_tflite
+    from keras_sr.export.converter import as_subpixel
     from keras_sr.quantization import equalize_channel_ranges, fine_tune, quantize_model
 
     keras.utils.set_random_seed(args.seed)
     model = _build_model(args)
     channels = int(model.input_shape[-1])
-    to_convert, representative = model, None
+    to_convert, representative, metadata = model, None, {"model": args.model,
+                                                         "weights": str(args.weights)}
     if args.quantize in ("int8-ptq", "int8-qat"):
         lr, hr = _patches(args, channels)
         representative = lr[: min(len(lr), 128)]
@@ -127,7 +132,10 @@ def run(args):
             print(f"equalized the channel ranges of {len(scales)} convs", file=sys.stderr)
         if args.quantize == "int8-qat":
             # least-error ranges trained on: the recipe of benchmarks/quantization_quality.py
-            to_convert = quantize_model(model, activation_range="learned",
+            source, replaced = (model, []) if args.keep_transposed else as_subpixel(model)
+            if replaced:
+                metadata["transposed_conv_as_subpixel"] = replaced
+            to_convert = quantize_model(source, activation_range="learned",
                                         calibration_data=representative, calibration="mse")
             if args.qat_epochs > 0:
                 fine_tune(to_convert, lr, hr, epochs=args.qat_epochs, loss=args.qat_loss,
@@ -135,8 +143,7 @@ def run(args):
                           verbose=1)
     path = export_tflite(to_convert, args.out, quantize=args.quantize,
                          representative_data=representative, input_size=args.input_size,
-                         io=args.io, metadata={"model": args.model,
-                                               "weights": str(args.weights)})
+                         io=args.io, metadata=metadata, subpixel=not args.keep_transposed)
     print(f"wrote {path} and {path.with_suffix('.json')}")
     if args.verify is None:
         return 0

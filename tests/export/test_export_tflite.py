@@ -110,3 +110,22 @@ def test_bad_requests(tmp_path, images):
         export_tflite(tiny_espcn(), tmp_path / "c.tflite", io="uint8")
     with pytest.raises(ValueError, match="quantize"):
         export_tflite(tiny_espcn(), tmp_path / "d.tflite", quantize="int4")
+
+
+def test_transposed_conv_exported_as_subpixel(tmp_path, images):
+    """FSRCNN's 9x9 stride-3 deconvolution becomes CONV_2D + DEPTH_TO_SPACE by default
+    (LiteRT output unchanged); subpixel=False keeps TRANSPOSE_CONV."""
+    from keras_sr import models
+
+    model = models.get("fsrcnn", scale=3, weights="pretrained")
+    lr = images[:1, :, :, :1]
+    paths = {flag: export_tflite(model, tmp_path / f"fsrcnn_{flag}.tflite", subpixel=flag)
+             for flag in (True, False)}
+    ops_new, ops_old = (op_counts(list_ops(paths[flag])) for flag in (True, False))
+    assert "TRANSPOSE_CONV" not in ops_new and ops_new["DEPTH_TO_SPACE"] == 1
+    assert ops_old["TRANSPOSE_CONV"] == 1 and "DEPTH_TO_SPACE" not in ops_old
+    assert read_sidecar(paths[True])["transposed_conv_as_subpixel"] == ["sr"]
+    assert "transposed_conv_as_subpixel" not in read_sidecar(paths[False])
+    expected = _np(model(lr))
+    for path in paths.values():
+        np.testing.assert_allclose(TFLiteModel(path)(lr), expected, atol=1e-5)
