@@ -176,7 +176,8 @@ def main(argv=None):
                    "qat_decay": args.qat_decay, "activation_range": args.activation_range,
                    "calibration": args.calibration,
                    "tanh_target": args.tanh_target, "patches": args.patches,
-                   "ptq_equalize": args.equalize, "transposed_conv_as_subpixel": subpixel, "ptq_equalized_convs": sorted(equalized),
+                   "ptq_equalize": args.equalize, "ptq_equalized_convs": sorted(equalized),
+                   "transposed_conv_as_subpixel": subpixel,
                    "sets": {}}
             for set_name in args.sets:
                 folder = root / set_name

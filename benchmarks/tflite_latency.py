@@ -5,7 +5,8 @@ not depend on the weights' values) ``.tflite`` with a fixed 360x640 input are ti
 this machine's CPU with 1 and 2 interpreter threads: median of ``--runs`` ``invoke()``
 calls after ``--warmup`` (the runtime alone; the whole ``TFLiteModel`` call with its
 numpy conversions is recorded beside it). The int8 files take and give uint8 by default
-(``--int8-io``), as an app feeding camera frames would. The MACs per output pixel (``keras_sr.models.macs_per_pixel``) are
+(``--int8-io``), as an app feeding camera frames would. The MACs per output pixel
+(``keras_sr.models.macs_per_pixel``) are
 recorded beside each. Results: ``benchmarks/results/tflite_latency.json``.
 
     python benchmarks/tflite_latency.py                      # espcn and fsrcnn, x3

@@ -168,9 +168,9 @@ def export_tflite(model, path, quantize="none", representative_data=None, input_
         path: str or Path of the ``.tflite`` file; the sidecar is ``path`` with the suffix
             ``.json`` (``model.tflite`` -> ``model.json``).
         quantize: ``"none"`` (float32), ``"float16"`` (float16 weights),
-            ``"dynamic"`` (int8 weights, float activations), ``"int8-ptq"``
-            (full int8, ranges from ``representative_data``, output clipped to [0, 1]) or ``"int8-qat"`` (full
-            int8, ranges from the fake-quant layers).
+            ``"dynamic"`` (int8 weights, float activations), ``"int8-ptq"`` (full int8,
+            ranges from ``representative_data``, output clipped to [0, 1]) or
+            ``"int8-qat"`` (full int8, ranges from the fake-quant layers).
         representative_data: LR images in [0, 1] for ``"int8-ptq"`` (array
             ``(N, h, w, c)``, list of arrays or a callable returning one); 50-200 patches
             of 64x64 px are plenty.

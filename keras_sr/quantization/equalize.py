@@ -38,6 +38,33 @@ def _tanh_pairs(model):
     return pairs
 
 
+def _checked_copy(model, data, caller):
+    """``(data as float32 (N, h, w, c), a clone of model with its weights)``."""
+    import keras
+
+    data = np.asarray(data, dtype="float32")
+    if data.ndim != 4:
+        raise ValueError(f"{caller}: `data` must be (N, h, w, c); got shape {data.shape}")
+    new_model = keras.models.clone_model(model)
+    new_model.set_weights(model.get_weights())
+    return data, new_model
+
+
+def _rescale(producer, consumer, scale):
+    """Scale output channel c of ``producer`` (kernel and bias) by ``scale[c]`` and input
+    channel c of ``consumer`` (a ``Conv2D`` or ``Conv2DTranspose``) by ``1 / scale[c]``."""
+    import keras
+
+    kernel, bias = producer.get_weights()
+    producer.set_weights([kernel * scale, bias * scale])
+    weights = consumer.get_weights()
+    if type(consumer) is keras.layers.Conv2DTranspose:
+        weights[0] = weights[0] / scale[None, None, None, :]  # (kh, kw, out, in)
+    else:
+        weights[0] = weights[0] / scale[None, None, :, None]  # (kh, kw, in, out)
+    consumer.set_weights(weights)
+
+
 def equalize_tanh_ranges(model, data, target=0.3, batch_size=8):
     """Return a float copy of ``model`` whose small tanh pre-activations are scaled up.
 
@@ -58,12 +85,7 @@ def equalize_tanh_ranges(model, data, target=0.3, batch_size=8):
 
     if not float(target) > 0.0:
         raise ValueError(f"equalize_tanh_ranges: `target` must be > 0; got {target!r}")
-    data = np.asarray(data, dtype="float32")
-    if data.ndim != 4:
-        raise ValueError(f"equalize_tanh_ranges: `data` must be (N, h, w, c); got shape "
-                         f"{data.shape}")
-    new_model = keras.models.clone_model(model)
-    new_model.set_weights(model.get_weights())
+    data, new_model = _checked_copy(model, data, "equalize_tanh_ranges")
     scales = {}
     for producer, consumer, tensor in _tanh_pairs(new_model):
         inputs = new_model.inputs[0] if len(new_model.inputs) == 1 else new_model.inputs
@@ -74,11 +96,7 @@ def equalize_tanh_ranges(model, data, target=0.3, batch_size=8):
             z = np.arctanh(np.clip(y, -0.999999, 0.999999))
             peak = np.maximum(peak, np.abs(z).reshape(-1, z.shape[-1]).max(axis=0))
         scale = np.maximum(float(target) / np.maximum(peak, 1e-6), 1.0).astype("float32")
-        kernel, bias = producer.get_weights()
-        producer.set_weights([kernel * scale, bias * scale])
-        weights = consumer.get_weights()
-        weights[0] = weights[0] / scale[None, None, :, None]
-        consumer.set_weights(weights)
+        _rescale(producer, consumer, scale)
         scales[producer.name] = scale
     return new_model, scales
 
@@ -180,12 +198,7 @@ def equalize_channel_ranges(model, data, strength=1.0, batch_size=8, max_scale=1
     if not float(max_scale) >= 1.0:
         raise ValueError(f"equalize_channel_ranges: `max_scale` must be >= 1; "
                          f"got {max_scale!r}")
-    data = np.asarray(data, dtype="float32")
-    if data.ndim != 4:
-        raise ValueError(f"equalize_channel_ranges: `data` must be (N, h, w, c); got "
-                         f"shape {data.shape}")
-    new_model = keras.models.clone_model(model)
-    new_model.set_weights(model.get_weights())
+    data, new_model = _checked_copy(model, data, "equalize_channel_ranges")
     pairs = _channel_pairs(new_model)
     if layers is not None:
         known = {producer.name for producer, _, _ in pairs}
@@ -214,13 +227,6 @@ def equalize_channel_ranges(model, data, strength=1.0, batch_size=8, max_scale=1
         span = np.maximum(hi - lo, 1e-6).astype("float64")
         scale = (np.median(span) / span) ** float(strength)
         scale = np.clip(scale, 1.0 / max_scale, max_scale).astype("float32")
-        kernel, bias = producer.get_weights()
-        producer.set_weights([kernel * scale, bias * scale])
-        weights = consumer.get_weights()
-        if type(consumer) is keras.layers.Conv2DTranspose:
-            weights[0] = weights[0] / scale[None, None, None, :]  # (kh, kw, out, in)
-        else:
-            weights[0] = weights[0] / scale[None, None, :, None]  # (kh, kw, in, out)
-        consumer.set_weights(weights)
+        _rescale(producer, consumer, scale)
         scales[producer.name] = scale
     return new_model, scales
