@@ -136,3 +136,21 @@ def test_equalize_out_of_range_is_refused(tmp_path):
     argv = ["--model", "fsrcnn", "--scale", "3", "--quantize", "int8-ptq", "--equalize",
             "2", "--out", str(tmp_path / "a.tflite")]
     assert export_command.run(_parse(export_command, argv)) == 2
+
+
+def test_qat_export_rewrites_the_deconvolution_before_quantizing(tmp_path, hr_dir):
+    out = tmp_path / "fsrcnn_qat.tflite"
+    argv = ["--model", "fsrcnn", "--scale", "3", "--quantize", "int8-qat", "--qat-epochs",
+            "0", "--patches", "8", "--patch-size", "12", "--train-dir", str(hr_dir),
+            "--out", str(out)]
+    assert export_command.run(_parse(export_command, argv)) == 0
+    ops = list_ops(out)
+    assert integer_core_problems(ops) == []
+    names = [op["op"] for op in ops]
+    assert "TRANSPOSE_CONV" not in names and "DEPTH_TO_SPACE" in names
+    assert json.loads(out.with_suffix(".json").read_text())[
+        "transposed_conv_as_subpixel"] == ["sr"]
+    kept = tmp_path / "fsrcnn_qat_kept.tflite"
+    argv[-1] = str(kept)
+    assert export_command.run(_parse(export_command, argv + ["--keep-transposed"])) == 0
+    assert "TRANSPOSE_CONV" in [op["op"] for op in list_ops(kept)]
