@@ -22,6 +22,7 @@ import keras
 import numpy as np
 
 from keras_sr.layers.pixel_shuffle import PixelShuffle
+from keras_sr.quantization.graph import functional_graph
 
 
 def _convertible(layer):
@@ -102,12 +103,7 @@ def transposed_to_subpixel(model):
         ValueError: a ``Conv2DTranspose`` that cannot be rewritten (naming the layer and
             what is unsupported: unequal strides, valid padding, dilation...).
     """
-    if not isinstance(model, keras.Model) or not hasattr(model, "_nodes_by_depth"):
-        raise ValueError(f"transposed_to_subpixel expects a functional keras.Model; got "
-                         f"{type(model)!r}")
-    nodes = []
-    for depth in sorted(model._nodes_by_depth, reverse=True):
-        nodes.extend(model._nodes_by_depth[depth])
+    nodes, _, _ = functional_graph(model, "transposed_to_subpixel")
     tensors, inputs, replaced = {}, [], []
     for tensor in model.inputs:
         new_input = keras.Input(batch_shape=tensor.shape, dtype=tensor.dtype,

@@ -15,14 +15,27 @@ activation quantizer a similar span before post-training quantization.
 
 import numpy as np
 
+from keras_sr.quantization.graph import functional_graph
+
+
+def _users(model, caller):
+    """``(nodes, users_of)``: the model's nodes and a function giving the nodes that read
+    a tensor, or None for a model output (which must keep its values)."""
+    nodes, consumers, _ = functional_graph(model, caller)
+    outputs = {id(t) for t in model.outputs}
+
+    def users_of(tensor):
+        return None if id(tensor) in outputs else consumers.get(id(tensor), [])
+
+    return nodes, users_of
+
 
 def _tanh_pairs(model):
     """(producer conv, consumer conv) pairs: conv(tanh) whose only user is a Conv2D."""
     import keras
 
     pairs = []
-    outputs = {id(t) for t in model.outputs}
-    nodes = [n for depth in model._nodes_by_depth.values() for n in depth]
+    nodes, users_of = _users(model, "equalize_tanh_ranges")
     for node in nodes:
         layer = node.operation
         if type(layer) is not keras.layers.Conv2D or not layer.use_bias:
@@ -30,11 +43,10 @@ def _tanh_pairs(model):
         if getattr(layer.activation, "__name__", "") != "tanh":
             continue
         (tensor,) = node.outputs
-        if id(tensor) in outputs:
-            continue
-        users = [n.operation for n in nodes if any(t is tensor for t in n.input_tensors)]
-        if len(users) == 1 and type(users[0]) is keras.layers.Conv2D and users[0].groups == 1:
-            pairs.append((layer, users[0], tensor))
+        users = users_of(tensor)
+        if users and len(users) == 1 and type(users[0].operation) is keras.layers.Conv2D \
+                and users[0].operation.groups == 1:
+            pairs.append((layer, users[0].operation, tensor))
     return pairs
 
 
@@ -126,18 +138,12 @@ def _channel_pairs(model):
 
     The producer is a ``Conv2D`` with bias and a linear or ReLU activation whose output
     goes, directly or through one PReLU / LeakyReLU / ReLU / ``Activation("relu")``
-    layer, to exactly one ``Conv2D`` (``groups == 1``) or ``Conv2DTranspose``, and nowhere else.
+    layer, to exactly one ``Conv2D`` (``groups == 1``) or ``Conv2DTranspose``, and
+    nowhere else.
     """
     import keras
 
-    outputs = {id(t) for t in model.outputs}
-    nodes = [n for depth in model._nodes_by_depth.values() for n in depth]
-
-    def users_of(tensor):
-        if id(tensor) in outputs:
-            return None
-        return [n for n in nodes if any(t is tensor for t in n.input_tensors)]
-
+    nodes, users_of = _users(model, "equalize_channel_ranges")
     pairs = []
     for node in nodes:
         layer = node.operation
@@ -206,7 +212,8 @@ def equalize_channel_ranges(model, data, strength=1.0, batch_size=8, max_scale=1
         if unknown:
             raise ValueError(f"equalize_channel_ranges: `layers` {unknown} are not convs "
                              f"that can be rescaled; these can: {sorted(known)}")
-        pairs = [pair for pair in pairs if pair[0].name in set(layers)]
+        chosen = set(layers)
+        pairs = [pair for pair in pairs if pair[0].name in chosen]
     if not pairs:
         return new_model, {}
     inputs = new_model.inputs[0] if len(new_model.inputs) == 1 else new_model.inputs

@@ -23,6 +23,7 @@ import math
 import keras
 
 from keras_sr.quantization.activation_quantizer import ActivationQuantizer
+from keras_sr.quantization.graph import functional_graph
 from keras_sr.quantization.quantized_layers import (
     QuantizedConv2D, QuantizedConv2DTranspose, QuantizedPReLU)
 
@@ -106,23 +107,6 @@ def _clone_layer(layer):
     return type(layer).from_config(config)
 
 
-def _graph(model):
-    """Nodes in topological order and, per tensor id, the nodes that consume it."""
-    if not isinstance(model, keras.Model) or not hasattr(model, "_nodes_by_depth"):
-        raise ValueError(f"quantize_model expects a functional keras.Model; got {type(model)!r}")
-    nodes = []
-    for depth in sorted(model._nodes_by_depth, reverse=True):
-        nodes.extend(model._nodes_by_depth[depth])
-    consumers = {}
-    producer = {}
-    for node in nodes:
-        for tensor in node.input_tensors:
-            consumers.setdefault(id(tensor), []).append(node)
-        for tensor in node.outputs:
-            producer[id(tensor)] = node
-    return nodes, consumers, producer
-
-
 def _output_quant_nodes(model, consumers, producer):
     """Nodes whose output quantizer becomes the fixed [0, 1] output quantizer."""
     chosen = set()
@@ -164,7 +148,7 @@ def quantize_model(model, activation_range="ema", momentum=0.99, calibration_dat
     if activation_range not in ("ema", "learned"):
         raise ValueError(f"quantize_model: `activation_range` must be 'ema' or 'learned'; "
                          f"got {activation_range!r}")
-    nodes, consumers, producer = _graph(model)
+    nodes, consumers, producer = functional_graph(model, "quantize_model")
     kinds = {}
     for node in nodes:
         if node.operation is not None:
