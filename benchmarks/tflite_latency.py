@@ -6,7 +6,8 @@ this machine's CPU with 1 and 2 interpreter threads: median of ``--runs`` ``invo
 calls after ``--warmup`` (the runtime alone; the whole ``TFLiteModel`` call with its
 numpy conversions is recorded beside it). The int8 files take and give uint8 by default
 (``--int8-io``), as an app feeding camera frames would. The MACs per output pixel
-(``keras_sr.models.macs_per_pixel``) are recorded beside each. Results: ``benchmarks/results/tflite_latency.json``.
+(``keras_sr.models.macs_per_pixel``) are recorded beside each. Results:
+``benchmarks/results/tflite_latency.json``.
 
     python benchmarks/tflite_latency.py                      # espcn and fsrcnn, x3
     python benchmarks/tflite_latency.py --models espcn --runs 5   # quick
