@@ -173,7 +173,7 @@ def data_root():
 
 def _read_rgb(path):
     try:
-        from keras_sr.data.io import read_image
+        from keras_sr.image.io import read_image
         return read_image(path, mode="RGB")
     except ImportError:
         from PIL import Image
@@ -184,7 +184,7 @@ def _to_channels(rgb, channels):
     """RGB [0,1] -> Y (BT.601 studio range, [16,235]/255) or RGB."""
     if channels == 3:
         return rgb
-    from keras_sr.metrics.color import rgb_to_y
+    from keras_sr.image.color import rgb_to_y
     return np.asarray(rgb_to_y(rgb), dtype="float32")
 
 
@@ -205,7 +205,7 @@ def build_pool(folders, scale, channels, scale_augment=(1.0,)):
         (lrs, hrs): lists of float32 ``(h, w, c)`` and ``(h*scale, w*scale, c)`` arrays;
         LR is MATLAB bicubic of HR rounded to uint8 levels.
     """
-    from keras_sr.data.resize import imresize, modcrop
+    from keras_sr.image.resize import imresize, modcrop
     lrs, hrs = [], []
     for folder in folders:
         for path in sorted(Path(folder).glob("*.png")):

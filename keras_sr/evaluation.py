@@ -19,7 +19,7 @@ import math
 import numpy as np
 
 from keras_sr.data.benchmark_sets import hr_lr_folders, resolve_dataset
-from keras_sr.data.io import list_images, read_image
+from keras_sr.image.io import list_images, read_image
 from keras_sr.inference.predict import upscale_array
 from keras_sr.metrics.ssim import K1, K2, WINDOW_SIGMA, WINDOW_SIZE, gaussian_window
 
@@ -57,7 +57,7 @@ def _cubic(x):
 def _resize_matrix(in_len, scale):
     """Dense ``(out_len, in_len)`` float64 matrix of MATLAB bicubic resizing along one axis.
 
-    The same taps as ``keras_sr.data.resize.imresize`` (tests check they agree), in
+    The same taps as ``keras_sr.image.resize.imresize`` (tests check they agree), in
     float64 numpy as MATLAB computes; numpy avoids per-image-size compilation on eager
     JAX and is fast on the CPU for whole test sets.
     """

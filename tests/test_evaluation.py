@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 from skimage import data
 
-from keras_sr.data.io import read_image, write_image
-from keras_sr.data.resize import imresize
+from keras_sr.image.io import read_image, write_image
+from keras_sr.image.resize import imresize
 from keras_sr.evaluation import evaluate, imresize_numpy, score_pair, ssim_numpy
 from keras_sr.layers.resize import Resize
 from keras_sr.metrics import psnr, ssim

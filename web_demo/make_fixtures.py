@@ -36,7 +36,7 @@ def train_tiny_espcn(seed=0, steps=60):
     import keras
     from skimage import data
 
-    from keras_sr.data.resize import imresize
+    from keras_sr.image.resize import imresize
     from keras_sr.models import get
 
     keras.utils.set_random_seed(seed)

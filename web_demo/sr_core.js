@@ -245,7 +245,7 @@ export function readSidecar(json) {
   };
 }
 
-/** RGB floats -> Y (ITU-R BT.601, [16, 235] / 255), as keras_sr.metrics.color.rgb_to_y. */
+/** RGB floats -> Y (ITU-R BT.601, [16, 235] / 255), as keras_sr.image.color.rgb_to_y. */
 export function rgbToY(rgb) {
   const y = new Float32Array(rgb.length / 3);
   for (let i = 0; i < y.length; i++) {

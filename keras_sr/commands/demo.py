@@ -81,7 +81,7 @@ def skimage_photos(folder, names):
     import numpy as np
     from skimage import data
 
-    from keras_sr.data.io import write_image
+    from keras_sr.image.io import write_image
 
     folder.mkdir(parents=True, exist_ok=True)
     written = 0
@@ -411,7 +411,7 @@ def _comparison(model, test_folder, path):
     import numpy as np
 
     from keras_sr.data.datasets import validation_images
-    from keras_sr.data.io import write_image
+    from keras_sr.image.io import write_image
     from keras_sr.evaluation import bicubic_upscale
     from keras_sr.inference.predict import upscale_array
     from keras_sr.training.callbacks import comparison_grid
@@ -438,7 +438,7 @@ def _export(model, train_folder, channels, out):
         print("keras-sr demo: TFLite export skipped: it needs the TensorFlow backend")
         return None
     from keras_sr.data.datasets import validation_images
-    from keras_sr.metrics.color import rgb_to_y
+    from keras_sr.image.color import rgb_to_y
 
     patches = []
     for _, lr, _ in validation_images(train_folder, SCALE, limit=8):

@@ -53,7 +53,7 @@ def _load(args):
 
 def run(args):
     """Upscale ``args.input`` into ``args.output``; return the exit status."""
-    from keras_sr.data.io import read_image, write_image
+    from keras_sr.image.io import read_image, write_image
     from keras_sr.inference.tiling import upscale_tiled
 
     model, scale, tile, overlap = _load(args)

@@ -21,7 +21,7 @@ import urllib.request
 import zipfile
 from pathlib import Path
 
-from keras_sr.data.io import IMAGE_EXTENSIONS, list_images
+from keras_sr.image.io import IMAGE_EXTENSIONS, list_images
 
 DEFAULT_ROOT = Path("~/.keras_sr/datasets")
 

@@ -29,9 +29,9 @@ import numpy as np
 from PIL import Image
 
 from keras_sr.data import degradations
-from keras_sr.data.io import list_images, read_image
-from keras_sr.data.resize import modcrop
-from keras_sr.metrics.color import rgb_to_y
+from keras_sr.image.io import list_images, read_image
+from keras_sr.image.resize import modcrop
+from keras_sr.image.color import rgb_to_y
 
 _MAX_INDEX = 2 ** 62
 

@@ -24,7 +24,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from keras_sr.data.resize import METHODS, imresize
+from keras_sr.image.resize import METHODS, imresize
 
 ORDERS = ("bicubic", "blur-downscale-noise", "realesrgan")
 
@@ -261,14 +261,14 @@ def _kernel_np(method, x):
 def resize_matrix(in_len, out_len, method="bicubic", antialias=True, scale=None):
     """Dense ``(out_len, in_len)`` matrix of MATLAB ``imresize`` along one axis (numpy).
 
-    The same taps as ``keras_sr.data.resize.imresize`` (Keys cubic a = -0.5, triangle or
+    The same taps as ``keras_sr.image.resize.imresize`` (Keys cubic a = -0.5, triangle or
     box kernel widened by ``1/scale`` when shrinking, mirrored borders), built once per
     size in float64 so that static-shape resizes are two small matrix products: several
     times faster than gathering taps on CPUs, and free of dynamic shapes under ``jax.jit``.
 
     Args:
         in_len, out_len: input and output lengths (ints).
-        method: one of ``keras_sr.data.resize.METHODS``.
+        method: one of ``keras_sr.image.resize.METHODS``.
         antialias: widen the kernel when shrinking (MATLAB's default).
         scale: the scale the taps use (MATLAB keeps the requested one, e.g. 1/4 even when
             ``out_len = ceil(in_len / 4)`` is not exactly a quarter); default
@@ -301,7 +301,7 @@ def resize_matrix(in_len, out_len, method="bicubic", antialias=True, scale=None)
 def resize(images, scale=None, size=None, method="bicubic", antialias=True):
     """``imresize`` that uses ``resize_matrix`` products when height and width are static.
 
-    Same arguments and result as ``keras_sr.data.resize.imresize`` (to float round-off);
+    Same arguments and result as ``keras_sr.image.resize.imresize`` (to float round-off);
     falls back to it for dynamic shapes.
     """
     x, squeeze = _batched(images, "resize")
@@ -380,7 +380,7 @@ def random_downscale(images, scale=None, size=None, methods=("area", "bilinear",
     Args:
         images: float ``(batch, H, W, C)`` or ``(H, W, C)`` in [0, 1].
         scale: shrink factor; or ``size``: output ``(height, width)`` (static input shape).
-        methods: names from ``keras_sr.data.resize.METHODS``, drawn uniformly.
+        methods: names from ``keras_sr.image.resize.METHODS``, drawn uniformly.
         seed: see the module docstring.
 
     Returns:

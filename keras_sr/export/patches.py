@@ -20,7 +20,7 @@ def builtin_photos():
 
 def load_folders(folders, max_images=None):
     """Read every image of the given folders (sorted) as float32 RGB arrays."""
-    from keras_sr.data.io import list_images, read_image
+    from keras_sr.image.io import list_images, read_image
 
     if isinstance(folders, (str, Path)):
         folders = [folders]
@@ -45,8 +45,8 @@ def sample_patches(images, scale, patch_size=32, count=256, channels=3, seed=0):
     """
     from keras import ops
 
-    from keras_sr.data.resize import bicubic_degrade
-    from keras_sr.metrics.color import rgb_to_y
+    from keras_sr.image.resize import bicubic_degrade
+    from keras_sr.image.color import rgb_to_y
 
     if not images:
         raise ValueError("sample_patches: `images` is empty")

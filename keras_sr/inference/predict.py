@@ -3,8 +3,8 @@
 import keras
 import numpy as np
 
-from keras_sr.data.resize import imresize
-from keras_sr.metrics.color import rgb_to_ycbcr, ycbcr_to_rgb
+from keras_sr.image.resize import imresize
+from keras_sr.image.color import rgb_to_ycbcr, ycbcr_to_rgb
 
 
 def model_channels(model):

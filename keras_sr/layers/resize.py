@@ -2,7 +2,7 @@
 
 import keras
 
-from keras_sr.data.resize import METHODS, imresize
+from keras_sr.image.resize import METHODS, imresize
 
 
 @keras.saving.register_keras_serializable(package="keras_sr")

@@ -2,7 +2,7 @@
 
 from keras import ops
 
-from keras_sr.metrics.color import rgb_to_y
+from keras_sr.image.color import rgb_to_y
 
 
 def prepare_pair(y_true, y_pred, max_val, crop_border, y_channel, name):

@@ -278,7 +278,7 @@ class ImageGrid(keras.callbacks.Callback):
         self.written = []
 
     def grid(self):
-        from keras_sr.data.io import write_image  # noqa: F401  (import check)
+        from keras_sr.image.io import write_image  # noqa: F401  (import check)
         from keras_sr.evaluation import bicubic_upscale
         from keras_sr.inference.predict import upscale_array
 
@@ -298,7 +298,7 @@ class ImageGrid(keras.callbacks.Callback):
             return
         if logs is not None and not _finite(logs.get("loss", 0.0)):
             return
-        from keras_sr.data.io import write_image
+        from keras_sr.image.io import write_image
 
         image = self.grid()
         self.directory.mkdir(parents=True, exist_ok=True)

@@ -28,7 +28,7 @@ from keras import ops
 
 from keras_sr.data import datasets
 from keras_sr.data.degradations import Degrade
-from keras_sr.metrics.color import rgb_to_y
+from keras_sr.image.color import rgb_to_y
 
 # Batch k of training_dataset / TrainingPyDataset draws its degradation from
 # (seed + this offset, k); the first seed row of batch k here is that pair.

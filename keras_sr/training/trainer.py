@@ -60,7 +60,7 @@ def _folders(spec, what):
         FileNotFoundError: a folder or set is not found (the key and the places tried).
         ConfigError: a folder holds no image file (the key and the folder are named).
     """
-    from keras_sr.data.io import list_images
+    from keras_sr.image.io import list_images
 
     specs = spec if isinstance(spec, (list, tuple)) else [spec]
     folders = [resolve_folder(s, what) for s in specs]

@@ -54,7 +54,7 @@ def test_unknown_model_lists_valid_names(tmp_path, capsys):
 def test_registry_model_runs_end_to_end(tmp_path, capsys):
     from skimage import data
 
-    from keras_sr.data.io import write_image
+    from keras_sr.image.io import write_image
 
     write_image(tmp_path / "a.png", data.astronaut()[:48, :51])
     out = tmp_path / "espcn.json"

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from keras_sr.data import augment as A
-from keras_sr.data.resize import imresize
+from keras_sr.image.resize import imresize
 
 
 def _np(x):

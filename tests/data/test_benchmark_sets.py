@@ -10,7 +10,7 @@ import pytest
 from keras_sr.data import benchmark_sets
 from keras_sr.data.benchmark_sets import (DatasetNotFoundError, canonical_name, data_root,
                                           download_dataset, hr_lr_folders, resolve_dataset)
-from keras_sr.data.io import write_image
+from keras_sr.image.io import write_image
 
 
 def test_data_root_from_environment(monkeypatch, tmp_path):

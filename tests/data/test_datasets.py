@@ -6,8 +6,8 @@ import pytest
 from PIL import Image
 
 from keras_sr.data import datasets
-from keras_sr.data.resize import imresize
-from keras_sr.metrics.color import rgb_to_y
+from keras_sr.image.resize import imresize
+from keras_sr.image.color import rgb_to_y
 
 
 @pytest.fixture(scope="module")

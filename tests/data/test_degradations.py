@@ -6,7 +6,7 @@ import pytest
 from scipy import ndimage
 
 from keras_sr.data import degradations as D
-from keras_sr.data.resize import imresize
+from keras_sr.image.resize import imresize
 
 
 # Eager JAX compiles every op on first use; the long chains take minutes there.

@@ -11,7 +11,7 @@ import pytest
 
 from keras_sr.commands import export as export_command
 from keras_sr.commands import upscale as upscale_command
-from keras_sr.data.io import read_image, write_image
+from keras_sr.image.io import read_image, write_image
 from keras_sr.export import integer_core_problems, list_ops
 
 pytestmark = pytest.mark.tf_only

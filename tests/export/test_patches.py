@@ -4,9 +4,9 @@ import keras
 import numpy as np
 import pytest
 
-from keras_sr.data.resize import bicubic_degrade
+from keras_sr.image.resize import bicubic_degrade
 from keras_sr.export.patches import sample_patches
-from keras_sr.metrics.color import rgb_to_y
+from keras_sr.image.color import rgb_to_y
 
 
 def test_patches_are_aligned_bicubic_pairs(rng):

@@ -4,7 +4,7 @@ import keras
 import numpy as np
 import pytest
 
-from keras_sr.data.resize import imresize
+from keras_sr.image.resize import imresize
 from keras_sr.inference import upscale_array
 from keras_sr.layers.resize import Resize
 

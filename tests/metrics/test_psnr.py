@@ -4,7 +4,8 @@ import keras
 import numpy as np
 import pytest
 
-from keras_sr.metrics import PSNR, psnr, rgb_to_y
+from keras_sr.image import rgb_to_y
+from keras_sr.metrics import PSNR, psnr
 
 
 def _np(x):

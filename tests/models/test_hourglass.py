@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from keras_sr import models
-from keras_sr.data.resize import imresize
+from keras_sr.image.resize import imresize
 
 
 @pytest.mark.parametrize("size", [(5, 7), (8, 8), (9, 3)])

@@ -29,7 +29,7 @@ def test_paper_parameter_count_and_receptive_field(kernels, params, field):
 
 
 def test_bicubic_inside_matches_preupsampled_input():
-    from keras_sr.data.resize import imresize
+    from keras_sr.image.resize import imresize
 
     lr = np.random.default_rng(1).uniform(size=(1, 10, 8, 1)).astype("float32")
     inside = models.get("srcnn", scale=2, channels=1)

@@ -4,7 +4,7 @@ import keras
 import numpy as np
 
 from keras_sr import models
-from keras_sr.data.resize import imresize
+from keras_sr.image.resize import imresize
 
 
 def test_paper_depth_parameters_receptive_field():

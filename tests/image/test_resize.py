@@ -1,4 +1,4 @@
-"""Known-answer tests of keras_sr.data.resize.imresize and the Resize layer."""
+"""Known-answer tests of keras_sr.image.resize.imresize and the Resize layer."""
 
 import math
 
@@ -6,7 +6,7 @@ import keras
 import numpy as np
 import pytest
 
-from keras_sr.data.resize import bicubic_degrade, imresize, modcrop
+from keras_sr.image.resize import bicubic_degrade, imresize, modcrop
 from keras_sr.layers.resize import Resize
 
 METHODS = ("bicubic", "bilinear", "area", "nearest")

@@ -1,4 +1,4 @@
-"""Tests of keras_sr.data.io: formats, bit depths, alpha, palette, EXIF, errors."""
+"""Tests of keras_sr.image.io: formats, bit depths, alpha, palette, EXIF, errors."""
 
 import struct
 import warnings
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageOps
 
-from keras_sr.data.io import (ImageReadError, LossyImageWarning, check_lossless, is_lossy,
+from keras_sr.image.io import (ImageReadError, LossyImageWarning, check_lossless, is_lossy,
                               list_images, read_image, warn_if_lossy, write_image)
 
 

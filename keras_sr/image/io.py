@@ -128,7 +128,7 @@ def _to_mode(array, mode):
     r, g, b = (rgb[..., i:i + 1].astype(np.float64) for i in range(3))
     if mode == "L":  # full-range BT.601 luma, as Pillow's convert("L") without rounding
         return (0.299 * r + 0.587 * g + 0.114 * b).astype(np.float32)
-    # "Y": studio-range BT.601 (MATLAB rgb2ycbcr), the same as keras_sr.metrics.rgb_to_y
+    # "Y": studio-range BT.601 (MATLAB rgb2ycbcr), the same as keras_sr.image.color.rgb_to_y
     return ((16.0 + 65.481 * r + 128.553 * g + 24.966 * b) / 255.0).astype(np.float32)
 
 
