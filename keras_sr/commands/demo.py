@@ -397,7 +397,7 @@ def _score_tflite(path, test_folder):
     from keras_sr.evaluation import evaluate
 
     try:
-        from keras_sr.export.runtime import TFLiteModel
+        from keras_sr.runtime import TFLiteModel
 
         return evaluate(TFLiteModel(path), test_folder, SCALE, model_name="int8 tflite",
                         progress=False)

@@ -7,9 +7,9 @@ flatbuffer; ``verify_tflite`` compares the file with its Keras twin on real imag
 
 from keras_sr.export.converter import IO_TYPES, QUANTIZE_MODES, convert, export_tflite
 from keras_sr.export.inspector import integer_core_problems, list_ops, op_counts
-from keras_sr.export.runtime import TFLiteModel
 from keras_sr.export.sidecar import build_sidecar, read_sidecar, sidecar_path
 from keras_sr.export.verify import format_report, verify_tflite
+from keras_sr.runtime import TFLiteModel  # re-exported: the runner of exported files
 
 __all__ = ["export_tflite", "convert", "QUANTIZE_MODES", "IO_TYPES", "TFLiteModel",
            "list_ops", "op_counts", "integer_core_problems", "build_sidecar",

@@ -80,22 +80,26 @@ def _synthetic_batches(channels, input_size, count=16, seed=0):
 
 
 def _converter(model, input_size):
+    import keras
     import tensorflow as tf
 
     channels = model.input_shape[-1]
     height, width = input_size if input_size is not None else (None, None)
     spec = tf.TensorSpec((1, height, width, channels), tf.float32, name="lr")
 
+    # The weights and activation ranges go in as constants (``stateless_call``), so the
+    # converter folds the weight fake-quants into int8 tensors; nothing is left to freeze.
+    trainable = [tf.constant(keras.ops.convert_to_numpy(v)) for v in model.trainable_variables]
+    frozen = [tf.constant(keras.ops.convert_to_numpy(v))
+              for v in model.non_trainable_variables]
+
     @tf.function(input_signature=[spec])
     def serve(lr):
-        return model(lr, training=False)
+        sr, _ = model.stateless_call(trainable, frozen, lr, training=False)
+        return sr
 
-    # Freeze the variables into constants so the converter folds weight fake-quants.
-    from tensorflow.python.framework.convert_to_constants import (
-        convert_variables_to_constants_v2)
-
-    frozen = convert_variables_to_constants_v2(serve.get_concrete_function())
-    return tf.lite.TFLiteConverter.from_concrete_functions([frozen])
+    return tf.lite.TFLiteConverter.from_concrete_functions([serve.get_concrete_function()],
+                                                           tf.Module())
 
 
 def clip_output(model):

@@ -9,6 +9,10 @@ import json
 from pathlib import Path
 
 import numpy as np
+from ai_edge_litert.interpreter import Interpreter
+
+from keras_sr.inference.tiling import receptive_radius
+from keras_sr.runtime import run_batch
 
 SIDECAR_VERSION = 1
 DEFAULT_TILE = 128
@@ -21,9 +25,7 @@ def sidecar_path(tflite_path):
 
 def infer_scale(model, channels):
     """The integer upscaling factor of ``model`` (output height / input height)."""
-    from keras_sr.inference.tiling import _run
-
-    out = _run(model, np.zeros((1, 8, 8, channels), dtype="float32"))
+    out = run_batch(model, np.zeros((1, 8, 8, channels), dtype="float32"))
     scale = out.shape[1] / 8
     if scale != int(scale) or out.shape[2] != 8 * scale:
         raise ValueError(f"model {getattr(model, 'name', model)!r} maps 8x8 to "
@@ -64,10 +66,6 @@ def build_sidecar(model, tflite_path, quantize="none", input_size=None, tile=Non
     Returns:
         dict (see ``docs/export.md`` for every key).
     """
-    from ai_edge_litert.interpreter import Interpreter
-
-    from keras_sr.inference.tiling import receptive_radius
-
     channels = int(model.input_shape[-1])
     scale = infer_scale(model, channels)
     radius = receptive_radius(model, scale, channels=channels)

@@ -103,18 +103,18 @@ def transposed_to_subpixel(model):
         ValueError: a ``Conv2DTranspose`` that cannot be rewritten (naming the layer and
             what is unsupported: unequal strides, valid padding, dilation...).
     """
-    nodes, _, _ = functional_graph(model, "transposed_to_subpixel")
+    graph = functional_graph(model, "transposed_to_subpixel")
     tensors, inputs, replaced = {}, [], []
-    for tensor in model.inputs:
+    for key, tensor in zip(graph.inputs, model.inputs):
         new_input = keras.Input(batch_shape=tensor.shape, dtype=tensor.dtype,
                                 name=tensor.name)
         inputs.append(new_input)
-        tensors[id(tensor)] = new_input
-    for node in nodes:
+        tensors[key] = new_input
+    for node in graph.nodes:
         layer = node.operation
-        if layer is None or node.is_input:
+        if node.is_input:
             continue
-        args, kwargs = node.arguments.fill_in(tensors)
+        args, kwargs = node.fill_in(tensors)
         if type(layer) is keras.layers.Conv2DTranspose:
             problem = _convertible(layer)
             if problem:
@@ -138,9 +138,8 @@ def transposed_to_subpixel(model):
             clone = type(layer).from_config(layer.get_config())
             outputs = clone(*args, **kwargs)
             clone.set_weights(layer.get_weights())
-        for old, new in zip(node.outputs, keras.tree.flatten(outputs)):
-            tensors[id(old)] = new
-    outputs = [tensors[id(t)] for t in model.outputs]
+        node.bind(tensors, outputs)
+    outputs = [tensors[key] for key in graph.outputs]
     new_model = keras.Model(inputs[0] if len(inputs) == 1 else inputs,
                             outputs[0] if len(outputs) == 1 else outputs, name=model.name)
     return new_model, replaced

@@ -35,7 +35,7 @@ def verify_tflite(tflite_path, model, image_dir, scale, max_psnr_drop=None,
 
     from keras_sr.image.io import list_images, read_image
     from keras_sr.image.resize import bicubic_degrade, modcrop
-    from keras_sr.export.runtime import TFLiteModel
+    from keras_sr.runtime import TFLiteModel
     from keras_sr.inference.predict import upscale_array
     from keras_sr.metrics import psnr, ssim
 

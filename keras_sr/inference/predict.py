@@ -3,8 +3,9 @@
 import keras
 import numpy as np
 
-from keras_sr.image.resize import imresize
 from keras_sr.image.color import rgb_to_ycbcr, ycbcr_to_rgb
+from keras_sr.image.resize import imresize
+from keras_sr.runtime import run_batch
 
 
 def model_channels(model):
@@ -25,15 +26,6 @@ def model_channels(model):
         raise ValueError(f"upscale_array: models must take 1 (Y) or 3 (RGB) channels; "
                          f"this one takes {channels}")
     return channels
-
-
-def _run(model, batch):
-    """Call a model (or callable) on one float32 batch, return a numpy array."""
-    if isinstance(model, keras.Model):
-        out = model(batch, training=False)
-    else:
-        out = model(batch)
-    return np.asarray(keras.ops.convert_to_numpy(out), dtype=np.float32)
 
 
 def upscale_array(model, lr, scale=None):
@@ -62,10 +54,10 @@ def upscale_array(model, lr, scale=None):
     rgb = np.repeat(lr, 3, axis=-1) if grey else lr
     channels = model_channels(model)
     if channels == 3:
-        sr = _run(model, rgb[None])[0]
+        sr = run_batch(model, rgb[None])[0]
     else:
         ycbcr = np.asarray(keras.ops.convert_to_numpy(rgb_to_ycbcr(rgb)), dtype=np.float32)
-        sr_y = _run(model, ycbcr[None, :, :, :1])[0]
+        sr_y = run_batch(model, ycbcr[None, :, :, :1])[0]
         factor = sr_y.shape[0] / lr.shape[0]
         cbcr = keras.ops.convert_to_numpy(imresize(ycbcr[..., 1:], scale=factor))
         if cbcr.shape[:2] != sr_y.shape[:2]:

@@ -9,18 +9,11 @@ files and any callable on ``(1, h, w, c)`` float batches.
 """
 
 import math
-from pathlib import Path
 
 import numpy as np
 
-
-def _as_callable(model, num_threads=None):
-    """A ``(1, h, w, c)`` float32 -> float32 numpy function for a model or .tflite path."""
-    if isinstance(model, (str, Path)):
-        from keras_sr.export.runtime import TFLiteModel
-
-        return TFLiteModel(model, num_threads=num_threads)
-    return model
+from keras_sr.inference.predict import upscale_array
+from keras_sr.runtime import as_callable, run_batch
 
 
 def _channels(model):
@@ -28,17 +21,6 @@ def _channels(model):
     if shape is not None and shape[-1] is not None:
         return int(shape[-1])
     return 3
-
-
-def _run(model, batch):
-    try:
-        import keras
-    except ImportError:  # pragma: no cover
-        keras = None
-    if keras is not None and isinstance(model, keras.Model):
-        result = model(batch, training=False)
-        return np.asarray(keras.ops.convert_to_numpy(result), dtype="float32")
-    return np.asarray(model(batch), dtype="float32")
 
 
 def receptive_radius(model, scale, channels=None, seed=0, max_size=256):
@@ -57,20 +39,20 @@ def receptive_radius(model, scale, channels=None, seed=0, max_size=256):
     Returns:
         int, the receptive radius in LR px (0 for a purely per-pixel model).
     """
-    model = _as_callable(model)
+    model = as_callable(model)
     channels = channels or _channels(model)
     rng = np.random.default_rng(seed)
     size = 24
     while True:
         base = rng.uniform(0.2, 0.8, (1, size, size, channels)).astype("float32")
-        reference = _run(model, base)
+        reference = run_batch(model, base)
         center = size // 2
         reach = 0
         touched_border = False
         for delta in (0.5, -0.5):
             probe = base.copy()
             probe[0, center, center, :] += delta
-            changed = np.abs(_run(model, probe) - reference).max(axis=(0, 3)) > 1e-6
+            changed = np.abs(run_batch(model, probe) - reference).max(axis=(0, 3)) > 1e-6
             rows = np.nonzero(changed.any(axis=1))[0]
             cols = np.nonzero(changed.any(axis=0))[0]
             if rows.size == 0:
@@ -130,7 +112,7 @@ def upscale_tiled(model_or_tflite_path, lr, scale, tile=128, overlap=None,
     Returns:
         ``(H*scale, W*scale, C)`` array of ``output_dtype``, clipped to the value range.
     """
-    model = _as_callable(model_or_tflite_path, num_threads=num_threads)
+    model = as_callable(model_or_tflite_path, num_threads=num_threads)
     lr = np.asarray(lr)
     if lr.ndim != 3:
         raise ValueError(f"upscale_tiled: `lr` must be (H, W, C); got shape {lr.shape}")
@@ -152,10 +134,8 @@ def upscale_tiled(model_or_tflite_path, lr, scale, tile=128, overlap=None,
 
     if model_channels == lr.shape[-1]:
         def run_window(window):
-            return _run(model, window[None])[0]
+            return run_batch(model, window[None])[0]
     elif model_channels == 1 and lr.shape[-1] == 3:
-        from keras_sr.inference.predict import upscale_array
-
         def run_window(window):
             return upscale_array(model, window, scale=scale)
     else:

@@ -21,13 +21,12 @@ from keras_sr.quantization.graph import functional_graph
 def _users(model, caller):
     """``(nodes, users_of)``: the model's nodes and a function giving the nodes that read
     a tensor, or None for a model output (which must keep its values)."""
-    nodes, consumers, _ = functional_graph(model, caller)
-    outputs = {id(t) for t in model.outputs}
+    graph = functional_graph(model, caller)
 
-    def users_of(tensor):
-        return None if id(tensor) in outputs else consumers.get(id(tensor), [])
+    def users_of(key):
+        return None if key in graph.outputs else graph.consumers.get(key, [])
 
-    return nodes, users_of
+    return graph.nodes, users_of
 
 
 def _tanh_pairs(model):
@@ -42,11 +41,11 @@ def _tanh_pairs(model):
             continue
         if getattr(layer.activation, "__name__", "") != "tanh":
             continue
-        (tensor,) = node.outputs
-        users = users_of(tensor)
+        (key,) = node.outputs
+        users = users_of(key)
         if users and len(users) == 1 and type(users[0].operation) is keras.layers.Conv2D \
                 and users[0].operation.groups == 1:
-            pairs.append((layer, users[0].operation, tensor))
+            pairs.append((layer, users[0].operation, layer.output))
     return pairs
 
 
@@ -151,8 +150,8 @@ def _channel_pairs(model):
             continue
         if getattr(layer.activation, "__name__", "") not in _HOMOGENEOUS_ACTIVATIONS:
             continue
-        (tensor,) = node.outputs
-        users = users_of(tensor)
+        (key,) = node.outputs
+        users = users_of(key)
         if not users or len(users) != 1:
             continue
         user = users[0]
@@ -164,7 +163,7 @@ def _channel_pairs(model):
         consumer = user.operation
         if (type(consumer) is keras.layers.Conv2D and consumer.groups == 1) or (
                 type(consumer) is keras.layers.Conv2DTranspose):
-            pairs.append((layer, consumer, tensor))
+            pairs.append((layer, consumer, layer.output))
     return pairs
 
 

@@ -107,19 +107,20 @@ def _clone_layer(layer):
     return type(layer).from_config(config)
 
 
-def _output_quant_nodes(model, consumers, producer):
+def _output_quant_nodes(graph):
     """Nodes whose output quantizer becomes the fixed [0, 1] output quantizer."""
+    consumers, producer = graph.consumers, graph.producer
     chosen = set()
-    for output in model.outputs:
-        if consumers.get(id(output)):
+    for output in graph.outputs:
+        if consumers.get(output):
             continue  # also feeds other layers: they must not see the clipped tensor
-        node = producer.get(id(output))
+        node = producer.get(output)
         while node is not None and type(node.operation).__name__ in PASS_THROUGH_NAMES:
             (source,) = node.input_tensors
-            if len(consumers.get(id(source), [])) != 1:
+            if len(consumers.get(source, [])) != 1:
                 node = None
                 break
-            node = producer.get(id(source))
+            node = producer.get(source)
         if node is not None and not node.is_input and node.operation is not None:
             chosen.add(id(node))
     return chosen
@@ -148,12 +149,9 @@ def quantize_model(model, activation_range="ema", momentum=0.99, calibration_dat
     if activation_range not in ("ema", "learned"):
         raise ValueError(f"quantize_model: `activation_range` must be 'ema' or 'learned'; "
                          f"got {activation_range!r}")
-    nodes, consumers, producer = functional_graph(model, "quantize_model")
-    kinds = {}
-    for node in nodes:
-        if node.operation is not None:
-            kinds[id(node)] = _kind(node.operation)
-    output_nodes = _output_quant_nodes(model, consumers, producer)
+    graph = functional_graph(model, "quantize_model")
+    kinds = {id(node): _kind(node.operation) for node in graph.nodes}
+    output_nodes = _output_quant_nodes(graph)
 
     def quantizer(name, limits=None):
         return ActivationQuantizer(mode=activation_range, momentum=momentum,
@@ -166,25 +164,25 @@ def quantize_model(model, activation_range="ema", momentum=0.99, calibration_dat
         if _activation_name(node.operation.activation) != "linear":
             return False
         (output,) = node.outputs
-        users = consumers.get(id(output), [])
-        is_model_output = any(output is t for t in model.outputs)
+        users = graph.consumers.get(output, [])
+        is_model_output = output in graph.outputs
         return (len(users) == 1 and not is_model_output
                 and _is_fusable_activation(users[0].operation))
 
     tensors = {}
     new_inputs = []
-    for tensor in model.inputs:
+    for key, tensor in zip(graph.inputs, model.inputs):
         new_input = keras.Input(batch_shape=tensor.shape, dtype=tensor.dtype,
                                 name=tensor.name)
         new_inputs.append(new_input)
-        tensors[id(tensor)] = output_quantizer(f"{tensor.name}_quant")(new_input)
+        tensors[key] = output_quantizer(f"{tensor.name}_quant")(new_input)
 
-    for node in nodes:
+    for node in graph.nodes:
         layer = node.operation
-        if layer is None or node.is_input:
+        if node.is_input:
             continue
         kind = kinds[id(node)]
-        args, kwargs = node.arguments.fill_in(tensors)
+        args, kwargs = node.fill_in(tensors)
         new_layer = _clone_layer(layer)
         outputs = new_layer(*args, **kwargs)
         new_layer.set_weights(layer.get_weights())
@@ -206,15 +204,14 @@ def quantize_model(model, activation_range="ema", momentum=0.99, calibration_dat
             outputs = output_quantizer(f"{layer.name}_output_quant")(outputs)
         elif needs_quant:
             outputs = quantizer(f"{layer.name}_quant")(outputs)
-        for old, new in zip(node.outputs, keras.tree.flatten(outputs)):
-            tensors[id(old)] = new
+        node.bind(tensors, outputs)
 
     new_outputs = []
-    for output in model.outputs:
-        result = tensors[id(output)]
-        if id(producer[id(output)]) not in output_nodes and \
-                not _reaches_output_quantizer(output, producer, output_nodes):
-            result = output_quantizer(f"{output.name}_output_quant")(result)
+    for output, old in zip(graph.outputs, model.outputs):
+        result = tensors[output]
+        if id(graph.producer[output]) not in output_nodes and \
+                not _reaches_output_quantizer(output, graph.producer, output_nodes):
+            result = output_quantizer(f"{old.name}_output_quant")(result)
         new_outputs.append(result)
     outputs = new_outputs[0] if len(new_outputs) == 1 else new_outputs
     inputs = new_inputs[0] if len(new_inputs) == 1 else new_inputs
@@ -227,11 +224,11 @@ def quantize_model(model, activation_range="ema", momentum=0.99, calibration_dat
 
 
 def _reaches_output_quantizer(output, producer, output_nodes):
-    node = producer.get(id(output))
+    node = producer.get(output)
     while node is not None and type(node.operation).__name__ in PASS_THROUGH_NAMES:
         if id(node) in output_nodes:
             return True
-        node = producer.get(id(node.input_tensors[0]))
+        node = producer.get(node.input_tensors[0])
     return node is not None and id(node) in output_nodes
 
 

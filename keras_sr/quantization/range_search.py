@@ -19,6 +19,7 @@ coordinate descent. Quantizers are treated one at a time, each with float inputs
 import numpy as np
 
 from keras_sr.quantization.activation_quantizer import ActivationQuantizer
+from keras_sr.quantization.graph import functional_graph
 
 # Fractions of the min / max tried for each end of a range.
 SHRINK_STEPS = (1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.25, 0.2, 0.15, 0.1, 0.07, 0.05)
@@ -44,15 +45,13 @@ def fake_quant_numpy(x, low, high):
     return np.floor((clipped - nudged_low) * (f32(1.0) / scale) + f32(0.5)) * scale + nudged_low
 
 
-def _consumer_function(model, quantizer):
+def _consumer_function(graph, quantizer):
     """numpy function of the one layer fed by ``quantizer`` (identity if none applies)."""
-    users = [layer for layer in model.layers
-             if any(node.input_tensors and any(t is quantizer.output
-                                               for t in node.input_tensors)
-                    for node in getattr(layer, "_inbound_nodes", []))]
+    (output,) = graph.node_of(quantizer).outputs
+    users = graph.consumers.get(output, [])
     if len(users) != 1:
         return lambda x: x
-    user = users[0]
+    user = users[0].operation
     kind = type(user).__name__
     if kind in ("PReLU", "QuantizedPReLU"):
         alpha = np.asarray(user.get_weights()[0], dtype="float32")
@@ -117,6 +116,7 @@ def search_ranges(qat_model, data, batch_size=8, max_values=400_000, seed=0):
     if data.ndim != 4:
         raise ValueError(f"search_ranges: `data` must be (N, h, w, c); got shape {data.shape}")
     rng = np.random.default_rng(seed)
+    graph = functional_graph(qat_model, "search_ranges")
     chosen = {}
     quantizers = [layer for layer in qat_model.layers
                   if isinstance(layer, ActivationQuantizer) and layer.mode != "fixed"]
@@ -137,7 +137,7 @@ def search_ranges(qat_model, data, batch_size=8, max_values=400_000, seed=0):
         high = max(float(keras.ops.convert_to_numpy(layer.range_max)), 0.0)
         if high - low < 1e-6:
             continue
-        best = _best_range(values, _consumer_function(qat_model, layer), low, high,
+        best = _best_range(values, _consumer_function(graph, layer), low, high,
                            layer.limits)
         layer.range_min.assign(best[0])
         layer.range_max.assign(best[1])

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import numpy as np
+from ai_edge_litert.interpreter import Interpreter
 
 
 class TFLiteModel:
@@ -22,8 +23,6 @@ class TFLiteModel:
     """
 
     def __init__(self, path, num_threads=None):
-        from ai_edge_litert.interpreter import Interpreter
-
         self.path = Path(path)
         if not self.path.is_file():
             raise FileNotFoundError(f"TFLiteModel: no such .tflite file: {self.path}")
