@@ -119,7 +119,8 @@ def bench_degrade_on_device(degradation, patch, batch, scale, seconds):
     import keras
     import numpy as np
 
-    from keras_sr.data import degradations
+    from keras_sr import degradations
+    from keras_sr.layers import Degrade
 
     side = patch * scale
     hr8 = np.random.default_rng(0).integers(0, 256, (batch, side, side, 3), dtype=np.uint8)
@@ -138,7 +139,7 @@ def bench_degrade_on_device(degradation, patch, batch, scale, seconds):
                      batch, seconds)
     import tensorflow as tf
 
-    layer = degradations.Degrade(scale, degradation, seed=0, options=options)
+    layer = Degrade(scale, degradation, seed=0, options=options)
 
     @tf.function
     def step(images):

@@ -1,7 +1,7 @@
-"""Benchmark sets and the data root. Degradations, augmentation and the training
-pipelines live in ``keras_sr.data.degradations``, ``.augment`` and ``.datasets``
-(imported on demand: the pipelines need TensorFlow). Image reading, writing and
-resizing live in ``keras_sr.image``."""
+"""Benchmark sets and the data root. Augmentation and the training pipelines live in
+``keras_sr.data.augment`` and ``.datasets`` (imported on demand: the pipelines need
+TensorFlow). Degradations live in ``keras_sr.degradations``; image reading, writing and
+resizing in ``keras_sr.image``."""
 
 from keras_sr.data.benchmark_sets import data_root, resolve_dataset
 

@@ -7,13 +7,13 @@ Written with ``keras.ops``: they run in ``tf.data`` (TensorFlow backend), under
 ``None`` to augment HR crops alone (before degradation).
 
 Every function takes a ``seed`` (int, ``(2,)`` tensor or ``keras.random.SeedGenerator``;
-see ``keras_sr.data.degradations``): the same seed gives the same crop and transform.
+see ``keras_sr.degradations.seeds``): the same seed gives the same crop and transform.
 """
 
 import keras
 from keras import ops
 
-from keras_sr.data.degradations import seed_stream
+from keras_sr.degradations import seed_stream
 
 
 def _static_or_none(n):

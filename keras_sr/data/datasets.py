@@ -16,8 +16,8 @@ batch with static shapes (the MATLAB bicubic resize is then two matrix products)
 ``training_dataset`` / ``paired_dataset`` / ``validation_dataset`` return ``tf.data``
 datasets and run the ``keras.ops`` degradations inside ``tf.data``, which needs the
 TensorFlow backend. ``hr_patch_dataset`` delivers the uint8 HR crops alone, to degrade on
-the accelerator (``keras_sr.data.degradations.Degrade``). With JAX, use
-``TrainingPyDataset``: the same sampling and the same ``keras_sr.data.degradations``
+the accelerator (``keras_sr.layers.Degrade``). With JAX, use
+``TrainingPyDataset``: the same sampling and the same ``keras_sr.degradations``
 code, on numpy batches, no TensorFlow in the loop.
 """
 
@@ -28,10 +28,10 @@ import keras
 import numpy as np
 from PIL import Image
 
-from keras_sr.data import degradations
+from keras_sr import degradations
+from keras_sr.image.color import rgb_to_y
 from keras_sr.image.io import list_images, read_image
 from keras_sr.image.resize import modcrop
-from keras_sr.image.color import rgb_to_y
 
 _MAX_INDEX = 2 ** 62
 
@@ -336,7 +336,7 @@ def hr_patch_dataset(folders, scale, patch_size, batch_size, augment=True, seed=
     The same crops, flips and rotations as ``training_dataset`` with the same arguments
     (before its float conversion and degradation). Make the LR inside the training step,
     e.g. ``hr = keras.ops.cast(batch, "float32") / 255`` then
-    ``lr = keras_sr.data.degradations.Degrade(scale, order)(hr)``: the host only cuts
+    ``lr = keras_sr.layers.Degrade(scale, order)(hr)``: the host only cuts
     crops, and uint8 moves four times fewer bytes to the device than float32.
 
     Args:
@@ -364,7 +364,7 @@ def training_dataset(folders, scale, patch_size, batch_size, channels=3,
     an HR crop of ``patch_size * scale`` pixels aligned to the LR grid and (when
     ``augment``) one of the 8 flips / 90-degree rotations, all from ``(seed, i)``; crops
     are cut on uint8 pixels. Batch ``k`` is then converted to float (and Y) and degraded
-    at once with ``keras_sr.data.degradations.degrade``, its random draws from
+    at once with ``keras_sr.degradations.degrade``, its random draws from
     ``(seed + 7919, k)``.
 
     Args:
@@ -373,7 +373,7 @@ def training_dataset(folders, scale, patch_size, batch_size, channels=3,
         patch_size: LR patch side in pixels (ESPCN 17, EDSR 48...).
         batch_size: patches per batch.
         channels: 3 (RGB) or 1 (Y of YCbCr, BT.601 studio range).
-        degradation: a chain of ``keras_sr.data.degradations.ORDERS``.
+        degradation: a chain of ``keras_sr.degradations.ORDERS``.
         degradation_options: keyword arguments of ``degrade`` (``noise_sigma``...).
         augment: random flips and 90-degree rotations.
         seed: int; the same seed gives the same batches.
@@ -516,7 +516,7 @@ class TrainingPyDataset(keras.utils.PyDataset):
     Crops, flips and rotations are cut in numpy on uint8 pixels with the same
     ``(seed, element index)`` hash as ``training_dataset`` (the same patches); the float
     conversion and the degradation are the ``keras.ops`` code of
-    ``keras_sr.data.degradations``, run once per batch. Batch ``k`` of epoch ``e`` is
+    ``keras_sr.degradations``, run once per batch. Batch ``k`` of epoch ``e`` is
     global step ``e * steps_per_epoch + k`` and depends only on it and the seed, so a
     resumed run sees the same batches. On the TensorFlow backend the batches equal
     ``training_dataset``'s.

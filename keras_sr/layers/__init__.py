@@ -6,6 +6,8 @@ from keras_sr.layers.back_projection import (down_projection, dense_down_project
 from keras_sr.layers.blocks import (channel_attention, dense_block, dilated_block,
                                     residual_block, residual_channel_attention_block,
                                     residual_dense_block)
+from keras_sr.layers.degradation import (Degrade, Downscale, GaussianBlur, GaussianNoise,
+                                         JPEGCompression, PoissonNoise, Quantize)
 from keras_sr.layers.laplacian import BilinearUpsampling, laplacian_pyramid_stage
 from keras_sr.layers.padding import CropToMatch, PadToMultiple
 from keras_sr.layers.pixel_shuffle import ICNR, PixelShuffle, pixel_shuffle_upsampler
@@ -13,7 +15,8 @@ from keras_sr.layers.pyramid_pooling import PyramidPooling, spatial_pyramid_pool
 from keras_sr.layers.resize import Resize
 
 __all__ = [
-    "BilinearUpsampling", "CropToMatch", "ICNR", "PadToMultiple", "PixelShuffle",
+    "BilinearUpsampling", "CropToMatch", "Degrade", "Downscale", "GaussianBlur",
+    "GaussianNoise", "ICNR", "JPEGCompression", "PoissonNoise", "Quantize", "PadToMultiple", "PixelShuffle",
     "PyramidPooling", "Resize", "channel_attention", "dense_block", "dense_down_projection",
     "dense_up_projection", "dilated_block", "down_projection", "laplacian_pyramid_stage",
     "pixel_shuffle_upsampler", "projection_kernel", "residual_block",

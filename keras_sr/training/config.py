@@ -155,7 +155,7 @@ def validate_config(config):
     the model builds at ``scale``/``channels`` (an unsupported scale is reported with the
     model's own message). Folders are checked when the datasets are built.
     """
-    from keras_sr.data.degradations import ORDERS
+    from keras_sr.degradations import ORDERS
 
     if not config["model"] or not isinstance(config["model"], str):
         raise ConfigError(f"config 'model' must be a model name (e.g. 'espcn'); got "

@@ -2,7 +2,7 @@
 
 With ``data.degrade_on: device`` (``keras_sr.training.trainer``) the host only cuts uint8
 HR crops; the float conversion, the Y channel and the degradation chain
-(``keras_sr.data.degradations.Degrade``) run on the device inside the training step, in
+(``keras_sr.layers.Degrade``) run on the device inside the training step, in
 ``DegradeThenUpscale``, a model ``{"hr", "seeds"} -> sr_model(degrade(hr))`` whose loss
 compares the SR output with the float HR crops. It is the route for GPU machines whose
 CPUs cannot feed the accelerator, and for machines without ``tf.data`` (JAX).
@@ -27,8 +27,8 @@ import numpy as np
 from keras import ops
 
 from keras_sr.data import datasets
-from keras_sr.data.degradations import Degrade
 from keras_sr.image.color import rgb_to_y
+from keras_sr.layers.degradation import Degrade
 
 # Batch k of training_dataset / TrainingPyDataset draws its degradation from
 # (seed + this offset, k); the first seed row of batch k here is that pair.
@@ -134,8 +134,8 @@ class DegradeThenUpscale(keras.Model):
     Args:
         sr_model: the LR -> SR ``keras.Model``.
         scale: integer scale factor.
-        order: a degradation chain of ``keras_sr.data.degradations.ORDERS``.
-        options: keyword arguments of ``keras_sr.data.degradations.degrade``.
+        order: a degradation chain of ``keras_sr.degradations.ORDERS``.
+        options: keyword arguments of ``keras_sr.degradations.degrade``.
         channels: 3 (RGB) or 1 (Y), as ``sr_model``.
         seed: seed of the ``Degrade`` layer's own generator (used only when called
             without seeds).

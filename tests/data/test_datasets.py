@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from keras_sr import degradations
 from keras_sr.data import datasets
 from keras_sr.image.resize import imresize
 from keras_sr.image.color import rgb_to_y
@@ -225,8 +226,6 @@ def test_batch_degradation_equals_per_image_degradation(hr_folder):
 
 
 def test_degrade_on_a_batch_equals_degrade_per_image(rng):
-    from keras_sr.data import degradations
-
     hr = np.round(rng.random((5, 24, 24, 3)) * 255).astype("float32") / 255
     batch = np.asarray(degradations.degrade(hr, 4, quantize_bits=None))
     single = np.stack([np.asarray(degradations.degrade(one, 4, quantize_bits=None))

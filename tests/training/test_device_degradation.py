@@ -11,7 +11,8 @@ import keras
 import numpy as np
 import pytest
 
-from keras_sr.data import degradations as D
+from keras_sr import degradations as D
+from keras_sr.layers import Degrade
 from keras_sr.training import callbacks as cb
 from keras_sr.training import config as config_lib
 from keras_sr.training import device_degradation as dd
@@ -100,7 +101,7 @@ def test_one_step_gives_the_pipeline_loss_and_update(tiny_config):
 
 def test_degrade_layer_draws_from_the_given_seeds(rng):
     hr = rng.random((3, 8, 8, 3)).astype("float32")
-    layer = D.Degrade(2, "blur-downscale-noise", seed=1, options={"kernel_size": 5})
+    layer = Degrade(2, "blur-downscale-noise", seed=1, options={"kernel_size": 5})
     rows = dd.seed_rows(11, 7, 3, "int64" if TF else "uint32")
     expected = np.asarray(D.degrade(hr, 2, "blur-downscale-noise", seed=D.SeedStream(rows[0]),
                                     kernel_size=5))
@@ -109,8 +110,8 @@ def test_degrade_layer_draws_from_the_given_seeds(rng):
     np.testing.assert_allclose(np.asarray(layer(hr, seeds=rows)), out, atol=0)  # stateless
     other = np.asarray(layer(hr, seeds=dd.seed_rows(11, 8, 3, rows.dtype)))
     assert np.abs(other - out).max() > 1e-3   # another step, other draws
-    assert D.Degrade(2, "bicubic").supports_jit
-    assert D.Degrade(2, "realesrgan").supports_jit is (not TF)   # Poisson/JPEG: no XLA on TF
+    assert Degrade(2, "bicubic").supports_jit
+    assert Degrade(2, "realesrgan").supports_jit is (not TF)   # Poisson/JPEG: no XLA on TF
 
 
 @pytest.mark.tf_only
