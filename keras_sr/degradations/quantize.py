@@ -1,8 +1,8 @@
 """Quantization: rounding to ``2**bits`` levels (8 bits: the rounding of saved images).
 
 Example:
-    >>> float(quantize(keras.ops.convert_to_tensor([0.5]), bits=1)[0])
-    1.0
+    >>> [float(v) for v in quantize(keras.ops.convert_to_tensor([0.2, 0.7]), bits=1)]
+    [0.0, 1.0]
 """
 
 import keras  # noqa: F401  (doctest namespace)
