@@ -4,10 +4,8 @@ The issue's setting: EDSR-baseline x4 (16 residual blocks, 64 channels, RGB), 48
 patches, batch 64, L1 loss, Adam (lr 1e-4), float32 and mixed bfloat16. Methods, each
 timed after warm-up on the same device in the same run:
 
-- ``fast_loop``: keras_sr's :class:`keras_sr.training.fast_loop.FastLoop` (JAX backend:
-  one jitted ``lax.scan`` over ``--steps-per-call`` steps, donated state, batches on
-  device).
-- ``fit``: ``model.fit`` with ``steps_per_execution=1``, fed by a ``PyDataset``.
+- ``fit``: ``model.fit`` with ``steps_per_execution=1``, fed by a ``PyDataset`` (the
+  loop of ``keras-sr train``).
 - ``fit_spe10``: the same with ``steps_per_execution=10``.
 - ``pure_jax``: a hand-written EDSR-baseline step (``lax.conv_general_dilated`` NHWC/HWIO,
   optax Adam, one ``jax.jit`` with donated state), same ``lax.scan`` over steps.
@@ -41,7 +39,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "benchmarks" / "results"
 DIV2K_RGB_MEAN = (0.4488, 0.4371, 0.4040)
-METHODS = ("fast_loop", "fit", "fit_spe10", "pure_jax", "torch")
+METHODS = ("fit", "fit_spe10", "pure_jax", "torch")
 DTYPES = ("float32", "mixed_bfloat16")
 
 
@@ -86,26 +84,6 @@ def keras_model(args):
 def set_policy(dtype):
     import keras
     keras.mixed_precision.set_global_policy(dtype)
-
-
-def time_fast_loop(args, dtype):
-    import keras
-    from keras_sr.training.fast_loop import FastLoop
-    set_policy(dtype)
-    model = keras_model(args)
-    loop = FastLoop(model, keras.optimizers.Adam(1e-4), "l1", steps_per_call=args.steps_per_call)
-    lr, hr = make_batches(args.steps_per_call, args.batch, args.patch, args.scale)
-    if keras.backend.backend() == "jax":
-        import jax.numpy as jnp
-        lr, hr = jnp.asarray(lr), jnp.asarray(hr)  # device-resident stack
-    loop.run(lr, hr)  # compile + warm-up
-    calls = max(1, args.steps // args.steps_per_call)
-    start = time.perf_counter()
-    for _ in range(calls):
-        losses = loop.run(lr, hr)  # returns numpy: waits for the device
-    seconds = time.perf_counter() - start
-    assert np.all(np.isfinite(losses))
-    return calls * args.steps_per_call, seconds
 
 
 def time_fit(args, dtype, steps_per_execution):
@@ -280,8 +258,6 @@ def time_torch(args, dtype):
 
 def run_method(method, args, dtype):
     """(steps, seconds) of one method, or raises ImportError/RuntimeError to skip it."""
-    if method == "fast_loop":
-        return time_fast_loop(args, dtype)
     if method == "fit":
         return time_fit(args, dtype, 1)
     if method == "fit_spe10":
@@ -322,9 +298,6 @@ def main(argv=None):
                      "keras_backend": backend if method not in ("pure_jax", "torch") else None,
                      "device": device, "note": args.note,
                      "date": time.strftime("%Y-%m-%d %H:%M:%S")}
-            if method == "fast_loop" and backend != "jax":
-                entry["note"] = (entry["note"] + " fast_loop falls back to model.fit on "
-                                 f"{backend}").strip()
             try:
                 steps, seconds = run_method(method, args, dtype)
                 entry.update(steps=steps, seconds=round(seconds, 3),

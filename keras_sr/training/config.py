@@ -9,6 +9,8 @@ import copy
 from collections.abc import Mapping
 from pathlib import Path
 
+from keras_sr.training import schedules
+
 DEFAULTS = {
     "model": None,              # name for keras_sr.models.get
     "model_args": {},           # extra builder arguments (filters, num_blocks, ...)
@@ -49,7 +51,7 @@ DEFAULTS = {
 }
 
 OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop")
-SCHEDULES = ("constant", "step", "cosine", "exponential")
+SCHEDULES = schedules.NAMES
 MIXED_PRECISION = (None, "mixed_float16", "mixed_bfloat16")
 DISTRIBUTIONS = (None, "data_parallel", "multi_worker")
 DEGRADE_ON = ("pipeline", "device")

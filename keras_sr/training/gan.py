@@ -293,14 +293,17 @@ class GANTrainer(keras.Model):
             new_metrics.append(variable.value if value is None else value)
         return logs, (trainable, non_trainable, g_opt_values, new_metrics)
 
+    @property
+    def loss_tracker(self):
+        """The compiled ``loss`` metric (the generator's total), from the public ``metrics``."""
+        return next(metric for metric in self.metrics if metric.name == "loss")
+
     def _update_trackers(self, total, d_loss, terms, hr, sr):
-        self._loss_tracker.update_state(total)
+        self.loss_tracker.update_state(total)
         self.d_loss_tracker.update_state(d_loss)
         for name, value in terms.items():
             self.term_trackers[name].update_state(ops.mean(value))
-        if self._compile_metrics is not None:
-            self._compile_metrics.update_state(hr, sr)
-        return self.get_metrics_result()
+        return self.compute_metrics(None, hr, sr)   # compiled metrics, then the results
 
     # ---------------------------------------------------------------- evaluation
     def test_step(self, *args):

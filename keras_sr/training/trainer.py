@@ -16,41 +16,42 @@ the returned model are the plain SR model (LR -> SR) in both cases.
 
 Distribution (``config['distribution']``): ``data_parallel`` (all local devices) or
 ``multi_worker`` (TensorFlow ``MultiWorkerMirroredStrategy`` over the cluster in
-``TF_CONFIG``; only the chief writes the run's files, see ``train``).
+``TF_CONFIG``; only the chief writes the run's files, see ``train``); the plumbing is
+``keras_sr.training.distribute``.
 """
 
+import importlib.util
 import json
-import os
 from pathlib import Path
 
 import keras
 
+from keras_sr import losses, models
+from keras_sr.data import datasets
+from keras_sr.data.benchmark_sets import data_root
+from keras_sr.image.io import list_images
 from keras_sr.training import callbacks as cb
+from keras_sr.training import device_degradation, distribute, schedules
 from keras_sr.training.config import ConfigError, load_mapping, read_config
-
-_PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 
 
 # --------------------------------------------------------------------------- folders
 def resolve_folder(spec, what="data.train"):
     """A data folder from a path or a set name (T91, BSD200, Set5...).
 
-    Looks at the path itself, then ``$KERAS_SR_DATA/<name>`` (or ``~/.keras_sr/datasets``),
-    then ``../shared/datasets/<name>`` next to the working directory and the checkout.
+    Looks at the path itself, then ``data_root() / <name>`` (``$KERAS_SR_DATA`` or
+    ``~/.keras_sr/datasets``).
 
     Raises:
-        FileNotFoundError: naming every place that was tried.
+        FileNotFoundError: naming the config key and every place that was tried.
     """
-    from keras_sr.data.benchmark_sets import data_root
-
-    tried = [Path(spec).expanduser()]
-    tried += [data_root() / str(spec), Path.cwd().parent / "shared" / "datasets" / str(spec),
-              _PACKAGE_ROOT.parent / "shared" / "datasets" / str(spec)]
+    tried = [Path(spec).expanduser(), data_root() / str(spec)]
     for path in tried:
         if path.is_dir():
             return path
     raise FileNotFoundError(f"config {what!r}: folder or set {spec!r} not found; tried "
-                            + ", ".join(str(p) for p in tried))
+                            + ", ".join(str(p) for p in tried)
+                            + " (set KERAS_SR_DATA to the folder holding the sets)")
 
 
 def _folders(spec, what):
@@ -60,8 +61,6 @@ def _folders(spec, what):
         FileNotFoundError: a folder or set is not found (the key and the places tried).
         ConfigError: a folder holds no image file (the key and the folder are named).
     """
-    from keras_sr.image.io import list_images
-
     specs = spec if isinstance(spec, (list, tuple)) else [spec]
     folders = [resolve_folder(s, what) for s in specs]
     for folder in folders:
@@ -76,8 +75,6 @@ def _folders(spec, what):
 # --------------------------------------------------------------------------- builders
 def build_model(config):
     """``keras_sr.models.get`` with the config's name, scale, channels and weights."""
-    from keras_sr import models
-
     weights = config["weights"]
     return models.get(config["model"], scale=config["scale"], channels=config["channels"],
                       weights=weights, **config["model_args"])
@@ -85,8 +82,6 @@ def build_model(config):
 
 def build_loss(config):
     """A ``keras.losses.Loss`` from a name or a ``{name: weight}`` mapping."""
-    from keras_sr import losses
-
     spec = config["loss"]
     if isinstance(spec, str):
         return losses.get(spec)
@@ -94,38 +89,24 @@ def build_loss(config):
 
 
 def build_schedule(config):
-    """Learning rate (float) or a ``keras.optimizers.schedules`` object.
+    """Learning rate (float) or a ``keras.optimizers.schedules`` object for the config.
 
-    Schedules (``schedule.name``): ``constant``; ``step`` (multiply by ``gamma``, default
-    0.5, every ``step_epochs`` epochs or at ``boundaries`` given in steps, as EDSR's
-    halving every 200k steps); ``cosine`` (to ``alpha`` x the rate over the run, optional
-    ``warmup_steps``); ``exponential`` (``decay_rate`` every ``decay_steps``).
+    ``schedule.name`` and its options go to ``keras_sr.training.schedules.schedule``
+    (``step_epochs`` is given in epochs and becomes ``every_steps``), over the run's
+    ``epochs * steps_per_epoch`` steps, peaking at ``optimizer.learning_rate``.
+
+    Raises:
+        ConfigError: a bad schedule option (the key is named).
     """
-    schedules = keras.optimizers.schedules
-    rate = float(config["optimizer"].get("learning_rate", 1e-3))
     spec = dict(config["schedule"])
     name = spec.pop("name")
-    total = config["epochs"] * config["steps_per_epoch"]
-    if name == "constant":
-        return rate
-    if name == "step":
-        gamma = float(spec.get("gamma", 0.5))
-        if "boundaries" in spec:
-            boundaries = [int(b) for b in spec["boundaries"]]
-        else:
-            every = int(spec.get("step_epochs", max(1, config["epochs"] // 2)))
-            step = every * config["steps_per_epoch"]
-            boundaries = list(range(step, total, step)) or [total]
-        values = [rate * gamma ** i for i in range(len(boundaries) + 1)]
-        return schedules.PiecewiseConstantDecay(boundaries, values)
-    if name == "cosine":
-        warmup = int(spec.get("warmup_steps", 0))
-        return schedules.CosineDecay(
-            0.0 if warmup else rate, decay_steps=max(1, total - warmup),
-            alpha=float(spec.get("alpha", 0.0)), warmup_target=rate if warmup else None,
-            warmup_steps=warmup)
-    return schedules.ExponentialDecay(rate, int(spec.get("decay_steps", total)),
-                                      float(spec.get("decay_rate", 0.5)))
+    if "step_epochs" in spec:
+        spec["every_steps"] = int(spec.pop("step_epochs")) * config["steps_per_epoch"]
+    try:
+        return schedules.schedule(name, config["optimizer"].get("learning_rate", 1e-3),
+                                  config["epochs"] * config["steps_per_epoch"], **spec)
+    except (TypeError, ValueError) as error:
+        raise ConfigError(f"config 'schedule': {error}") from error
 
 
 def build_optimizer(config):
@@ -164,8 +145,6 @@ def build_train_data(config, start_step=0):
 
 
 def _build_train_data(config, start_step):
-    from keras_sr.data import datasets
-
     data = config["data"]
     folders = _folders(data["train"], "data.train")
     common = dict(scale=config["scale"], patch_size=data["patch_size"],
@@ -176,8 +155,6 @@ def _build_train_data(config, start_step):
         return datasets.paired_dataset(lr_folders, folders, augment=data["augment"],
                                        start_step=start_step, **common)
     if data["degrade_on"] == "device":
-        from keras_sr.training import device_degradation
-
         common.pop("channels")   # the crops are RGB; the wrapper makes Y on the device
         if keras.backend.backend() == "tensorflow":
             return device_degradation.hr_crop_dataset(
@@ -220,229 +197,15 @@ def build_training_model(config, model):
     data = config["data"]
     if data["degrade_on"] != "device":
         return model
-    from keras_sr.training.device_degradation import DegradeThenUpscale
-
-    wrapper = DegradeThenUpscale(model, config["scale"], data["degradation"],
+    wrapper = device_degradation.DegradeThenUpscale(model, config["scale"], data["degradation"],
                                  options=data["degradation_options"],
                                  channels=config["channels"], seed=config["seed"])
     wrapper.compile(optimizer=model.optimizer, loss=model.loss)
     return wrapper
 
 
-_TF_CONFIG_EXAMPLE = ('TF_CONFIG=\'{"cluster": {"worker": ["host0:12345", "host1:12345"]}, '
-                      '"task": {"type": "worker", "index": 0}}\' (the same cluster on every '
-                      'worker, each with its own index)')
-_STRATEGIES = {}   # TF_CONFIG -> MultiWorkerMirroredStrategy: TF sets collectives up once
-
-
-def read_tf_config(text=None):
-    """Parse ``TF_CONFIG``, the cluster description of ``distribution: multi_worker``.
-
-    Args:
-        text: the JSON text; default: the ``TF_CONFIG`` environment variable.
-
-    Returns:
-        dict: ``cluster`` (``{"worker": ["host:port", ...]}``, optionally with a
-        one-address ``"chief"`` job), ``task_type``, ``task_index``, ``num_workers``
-        (chief included) and ``is_chief`` (the ``chief`` task, else worker 0): the one
-        process that writes the run's files.
-
-    Raises:
-        ConfigError: ``TF_CONFIG`` unset, not JSON, or without a valid cluster and task;
-            the message names ``TF_CONFIG`` and shows the expected form.
-    """
-    if text is None:
-        text = os.environ.get("TF_CONFIG")
-    if not text or not str(text).strip():
-        raise ConfigError("config 'distribution: multi_worker' needs the TF_CONFIG "
-                          "environment variable, which is not set; set it on every worker, "
-                          f"e.g. {_TF_CONFIG_EXAMPLE}")
-    try:
-        spec = json.loads(text)
-    except ValueError as error:
-        raise ConfigError(f"TF_CONFIG is not valid JSON ({error}): {text!r}; expected e.g. "
-                          f"{_TF_CONFIG_EXAMPLE}") from error
-    cluster = spec.get("cluster") if isinstance(spec, dict) else None
-    if not isinstance(cluster, dict) or not (cluster.get("worker") or cluster.get("chief")):
-        raise ConfigError(f"TF_CONFIG must hold a 'cluster' with a 'worker' list of "
-                          f"'host:port' addresses; got {text!r}; expected e.g. "
-                          f"{_TF_CONFIG_EXAMPLE}")
-    for job, addresses in cluster.items():
-        if job not in ("chief", "worker"):
-            raise ConfigError(f"TF_CONFIG cluster job {job!r} is not supported by "
-                              "'distribution: multi_worker' (MultiWorkerMirroredStrategy "
-                              "takes 'chief' and 'worker' jobs)")
-        if (not isinstance(addresses, list) or not addresses
-                or not all(isinstance(a, str) and ":" in a for a in addresses)):
-            raise ConfigError(f"TF_CONFIG cluster job {job!r} must be a non-empty list of "
-                              f"'host:port' strings; got {addresses!r}")
-    if len(cluster.get("chief", [])) > 1:
-        raise ConfigError(f"TF_CONFIG cluster 'chief' must have one address; got "
-                          f"{cluster['chief']!r}")
-    task = spec.get("task")
-    if not isinstance(task, dict) or task.get("type") not in cluster:
-        raise ConfigError(f"TF_CONFIG 'task' must be {{\"type\": one of {sorted(cluster)}, "
-                          f"\"index\": i}}; got {task!r}")
-    index = task.get("index", 0)
-    count = len(cluster[task["type"]])
-    if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < count:
-        raise ConfigError(f"TF_CONFIG 'task.index' must be an integer in [0, {count - 1}] "
-                          f"for job {task['type']!r}; got {index!r}")
-    return {"cluster": cluster, "task_type": task["type"], "task_index": index,
-            "num_workers": sum(len(a) for a in cluster.values()),
-            "is_chief": task["type"] == "chief" or ("chief" not in cluster and index == 0)}
-
-
-def multi_worker_strategy():
-    """``(tf.distribute.MultiWorkerMirroredStrategy, read_tf_config())`` for this process.
-
-    TensorFlow sets collective ops up at program start: this must run before TensorFlow
-    executes any operation (``train`` calls it first). One strategy per process.
-
-    Raises:
-        ConfigError: not the TensorFlow backend (on JAX use ``data_parallel``), a bad
-            ``TF_CONFIG``, or TensorFlow already running.
-    """
-    backend = keras.backend.backend()
-    if backend != "tensorflow":
-        raise ConfigError(
-            "config 'distribution: multi_worker' uses tf.distribute.MultiWorkerMirroredStrategy "
-            f"and needs the TensorFlow backend; the backend is {backend!r}. On JAX use "
-            "'distribution: data_parallel' (keras.distribution.DataParallel), across hosts "
-            "after keras.distribution.initialize() (jax.distributed) in every process.")
-    info = read_tf_config()
-    key = os.environ["TF_CONFIG"]
-    if key not in _STRATEGIES:
-        import tensorflow as tf
-
-        try:
-            _STRATEGIES[key] = tf.distribute.MultiWorkerMirroredStrategy()
-        except RuntimeError as error:
-            raise ConfigError(
-                "config 'distribution: multi_worker': TensorFlow already ran operations in "
-                "this process, so MultiWorkerMirroredStrategy cannot set up its collectives "
-                f"({error}); start each worker as a fresh process (keras-sr train) with "
-                "nothing TensorFlow before the training call") from error
-    return _STRATEGIES[key], info
-
-
-def _check_workers_agree(strategy, initial_epoch):
-    """Raise ``ConfigError`` unless every worker resumes at the same epoch (a collective)."""
-    import tensorflow as tf
-
-    value = float(initial_epoch)
-
-    @tf.function
-    def mean_over_replicas():
-        per_replica = strategy.run(lambda: tf.constant([value, value * value], tf.float64))
-        return strategy.reduce(tf.distribute.ReduceOp.MEAN, per_replica, axis=None)
-
-    mean, square = mean_over_replicas().numpy()
-    if abs(square - mean * mean) > 1e-6:
-        raise ConfigError(
-            f"distribution: multi_worker: the workers would resume at different epochs (this "
-            f"one at {initial_epoch}, the mean is {mean:g}); every worker resumes from its own "
-            "checkpoints (chief: <output_dir>/checkpoints, others: "
-            "<output_dir>/workertemp_<index>/checkpoints). Restore them all or start afresh "
-            "(resume=False, keras-sr train --no-resume)")
-
-
-def _distribution_scope(config, strategy=None):
-    """``(context manager, replicas)`` for the config's ``distribution`` (else one replica).
-
-    ``data_parallel``: on JAX ``keras.distribution.DataParallel`` over all local devices
-    (set globally); on TensorFlow a ``tf.distribute.MirroredStrategy`` scope around
-    model and optimizer. ``multi_worker``: the scope of ``strategy`` (from
-    ``multi_worker_strategy``), replicas = all devices of all workers.
-    """
-    import contextlib
-
-    if config["distribution"] == "multi_worker":
-        if strategy is None:
-            strategy, _ = multi_worker_strategy()
-        return strategy.scope(), strategy.num_replicas_in_sync
-    if config["distribution"] != "data_parallel":
-        return contextlib.nullcontext(), 1
-    backend = keras.backend.backend()
-    if backend == "jax":
-        devices = keras.distribution.list_devices()
-        keras.distribution.set_distribution(keras.distribution.DataParallel(devices=devices))
-        return contextlib.nullcontext(), len(devices)
-    if backend == "tensorflow":
-        import tensorflow as tf
-
-        strategy = tf.distribute.MirroredStrategy()
-        return strategy.scope(), strategy.num_replicas_in_sync
-    raise ConfigError(f"config 'distribution: data_parallel' supports the jax and tensorflow "
-                      f"backends; the backend is {backend!r}")
-
-
-def _shard_by_data(dataset):
-    """Multi-worker input: every worker builds the same global batches, keeps its part.
-
-    ``AutoShardPolicy.DATA``: ``tf.distribute`` splits each global batch between the
-    replicas, so the run sees exactly the batches of a one-process run (file sharding
-    would give each worker other images). Non-``tf.data`` inputs are returned as is.
-    """
-    import tensorflow as tf
-
-    if not isinstance(dataset, tf.data.Dataset):
-        return dataset
-    options = tf.data.Options()
-    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
-    return dataset.with_options(options)
-
-
-def _fit_under_multi_worker(model, dataset):
-    """Let Keras 3's TensorFlow ``fit`` run under ``MultiWorkerMirroredStrategy``.
-
-    Two Keras 3 bugs (still in 3.15; keras-team/keras#20585) stop ``fit`` there:
-
-    1. Before training, ``fit`` builds the model from the first batch of the distributed
-       iterator merged with ``strategy.reduce`` over the whole ``(x, y)`` structure,
-       which the strategy rejects ("Attempt to convert a value (PerReplica ...)"); and
-       that batch is lost to training. Here the build uses symbolic tensors of the
-       dataset's element spec: no collective, no batch consumed, so the workers train on
-       exactly the batches of a one-process run.
-    2. Each step's logs are merged with ``strategy.reduce("MEAN", v, axis=0)``, which
-       fails on the scalar loss. Here ``train_step`` returns its scalar logs with a
-       leading axis of 1, so the reduction gives the mean over replicas as a scalar.
-
-    Both are instance-level hooks of this model only (nothing global is patched); a
-    hook Keras no longer has is left alone.
-    """
-    import tensorflow as tf
-
-    build = getattr(model, "_maybe_symbolic_build", None)
-    if build is not None and isinstance(dataset, tf.data.Dataset):
-        def symbolic(spec):
-            return keras.KerasTensor((None,) + tuple(spec.shape[1:]), dtype=spec.dtype.name)
-
-        batch = tf.nest.map_structure(symbolic, dataset.element_spec)
-
-        def build_from_spec(iterator=None, data_batch=None):
-            return build(data_batch=batch)
-
-        model._maybe_symbolic_build = build_from_spec
-
-    step = model.train_step
-
-    def train_step(data):
-        logs = step(data)
-
-        def lift(value):
-            value = tf.convert_to_tensor(value)
-            return tf.reshape(value, (1,)) if value.shape.rank == 0 else value
-
-        return tf.nest.map_structure(lift, logs)
-
-    model.train_step = train_step
-
-
 # --------------------------------------------------------------------------- driver
 def _tensorboard_installed():
-    import importlib.util
-
     return importlib.util.find_spec("tensorboard") is not None
 
 
@@ -474,7 +237,7 @@ def train(config, resume=True, log=print, extra_callbacks=()):
     given = load_mapping(config)
     strategy = cluster = None
     if given.get("distribution") == "multi_worker":
-        strategy, cluster = multi_worker_strategy()   # before TensorFlow runs any op
+        strategy, cluster = distribute.multi_worker_strategy()   # before TensorFlow runs any op
     config = read_config(given)
     for key in ("train", "train_lr", "val"):   # fail fast: missing or empty folders
         if config["data"][key]:
@@ -496,8 +259,8 @@ def train(config, resume=True, log=print, extra_callbacks=()):
                           "another output_dir or resume=False")
 
     if cluster is not None:
-        _check_workers_agree(strategy, initial_epoch)
-    scope, replicas = _distribution_scope(config, strategy)
+        distribute.check_workers_agree(strategy, initial_epoch)
+    scope, replicas = distribute.distribution_scope(config, strategy)
     if config["data"]["batch_size"] % replicas:
         raise ConfigError(f"config 'data.batch_size' {config['data']['batch_size']} must be a "
                           f"multiple of the {replicas} devices of "
@@ -522,8 +285,8 @@ def train(config, resume=True, log=print, extra_callbacks=()):
     start_step = initial_epoch * config["steps_per_epoch"]
     train_data = build_train_data(config, start_step)
     if cluster is not None:
-        train_data = _shard_by_data(train_data)
-        _fit_under_multi_worker(fitted, train_data)
+        train_data = distribute.shard_by_data(train_data)
+        distribute.fit_under_multi_worker(fitted, train_data)
 
     callbacks = [cb.ReseedEachEpoch(config["seed"])]
     options = config["callbacks"]
@@ -535,9 +298,7 @@ def train(config, resume=True, log=print, extra_callbacks=()):
                                        every=options["validate_every"],
                                        limit=config["data"]["val_limit"]))
         if options["images_every"]:
-            from keras_sr.data.datasets import validation_images
-
-            val_images = validation_images(val_folder, config["scale"], limit=3)
+            val_images = datasets.validation_images(val_folder, config["scale"], limit=3)
     checkpoint = cb.Checkpoint(ckpt_dir, monitor="val_psnr" if validate else "loss",
                                seed=config["seed"], extra_state={"config": config},
                                resume=bool(state))
@@ -583,5 +344,4 @@ def train(config, resume=True, log=print, extra_callbacks=()):
 
 
 __all__ = ["train", "build_model", "build_loss", "build_optimizer", "build_schedule",
-           "build_train_data", "build_training_model", "resolve_folder", "read_tf_config",
-           "multi_worker_strategy"]
+           "build_train_data", "build_training_model", "resolve_folder"]

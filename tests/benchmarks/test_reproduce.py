@@ -74,44 +74,6 @@ def test_pairs_are_aligned():
     assert np.abs(block_means - lr).mean() < 0.03
 
 
-@pytest.fixture
-def tiny_set(tmp_path):
-    from skimage import data as skdata
-    from PIL import Image
-    folder = tmp_path / "tiny"
-    folder.mkdir()
-    for i, image in enumerate((skdata.astronaut(), skdata.coffee(), skdata.chelsea())):
-        Image.fromarray(image[:60, :60]).save(folder / f"img_{i}.png")
-    return folder
-
-
-def _run(tiny_set, checkpoint, stop_at=None):
-    model, info = reproduce.train("espcn", 3, steps=3, seed=1, checkpoint=checkpoint,
-                                  steps_per_call=1, checkpoint_every=1, batch_size=2,
-                                  log_every=1, train_sets=[str(tiny_set)], validate=False,
-                                  stop_at=stop_at, quiet=True)
-    return model.get_weights(), info
-
-
-@JAX_SLOW
-def test_three_steps_checkpoint_and_exact_resume(tiny_set, tmp_path):
-    straight, info = _run(tiny_set, tmp_path / "straight.npz")
-    assert info["steps_done"] == 3 and (tmp_path / "straight.npz").exists()
-    # interrupted after 2 steps, then resumed from the checkpoint
-    _, first = _run(tiny_set, tmp_path / "resumed.npz", stop_at=2)
-    assert first["steps_done"] == 2
-    resumed, second = _run(tiny_set, tmp_path / "resumed.npz")
-    assert second["steps_done"] == 3
-    assert [e["step"] for e in second["log"]] == [1, 2, 3]
-    for a, b in zip(straight, resumed):
-        np.testing.assert_allclose(a, b, rtol=0, atol=1e-6)
-    # the run moved the weights: resumption is not trivially equal
-    keras.utils.set_random_seed(1)
-    fresh = reproduce.build_model("espcn", 3, 1).get_weights()
-    assert max(float(np.abs(a - b).max()) for a, b in zip(straight, fresh)) > 1e-5
-    assert not list(tmp_path.glob("*.tmp*")), "checkpoint temp file left behind"
-
-
 def _shipped_sidecars():
     from keras_sr.models.pretrained import WEIGHTS_DIR, available_weights
     return [WEIGHTS_DIR / name.replace(".weights.h5", ".json") for name in available_weights()]
@@ -134,40 +96,3 @@ def test_every_shipped_model_scores_what_its_sidecar_says(datasets_dir, sidecar_
     bicubic = evaluate("bicubic", str(datasets_dir / "Set5"), scale, progress=False)
     assert ours["psnr_y"] == pytest.approx(sidecar["psnr_y"]["Set5"], abs=0.01)
     assert ours["psnr_y"] > bicubic["psnr_y"] + 1.0
-
-
-@JAX_SLOW
-def test_init_from_weights_with_widened_tanh_ranges(tiny_set, tmp_path):
-    """--init loads the start weights; --tanh-target widens them before step 1."""
-    from keras_sr.quantization import equalize_tanh_ranges
-
-    keras.utils.set_random_seed(3)
-    start = reproduce.build_model("espcn", 3, 1)
-    start.save_weights(tmp_path / "start.weights.h5")
-    model, info = reproduce.train("espcn", 3, steps=0, seed=1,
-                                  checkpoint=tmp_path / "run.npz", batch_size=2,
-                                  train_sets=[str(tiny_set)], validate=False, quiet=True,
-                                  init=tmp_path / "start.weights.h5", tanh_target=2.0,
-                                  lr_patch=12)
-    lrs, hrs = reproduce.load_pool([tiny_set], 3, 1, cache_dir=tmp_path)
-    probe, _ = reproduce.sample_batch(lrs, hrs, 3, 12, 256, 1, 2**31 - 1)
-    expected, scales = equalize_tanh_ranges(start, probe, target=2.0)
-    assert set(scales) == {"conv1", "conv2"} and min(s.min() for s in scales.values()) > 1.0
-    for a, b in zip(model.get_weights(), expected.get_weights()):
-        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
-    assert info["init"] == str(tmp_path / "start.weights.h5") and info["tanh_target"] == 2.0
-    # a checkpoint of this script works as --init too, and the sidecar command says all
-    reproduce.save_checkpoint(tmp_path / "c.npz", model, keras.optimizers.Adam(), 5, 1.0, [])
-    again, _ = reproduce.train("espcn", 3, steps=0, checkpoint=tmp_path / "other.npz",
-                               train_sets=[str(tiny_set)], validate=False, quiet=True,
-                               init=tmp_path / "c.npz")
-    for a, b in zip(again.get_weights(), model.get_weights()):
-        np.testing.assert_array_equal(a, b)
-    command = reproduce.made_by_command("espcn", 3, {**info, "recipe": {
-        **reproduce.RECIPES["espcn"], "learning_rate": 2e-4, "batch_size": 2}})
-    assert command == (f"benchmarks/reproduce.py espcn --scale 3 --steps 0 --seed 1 --init "
-                       f"{tmp_path / 'start.weights.h5'} --tanh-target 2.0 --learning-rate "
-                       f"0.0002 --lr-patch 12 --batch-size 2")
-    with pytest.raises(FileNotFoundError, match="--init 'nope.h5'"):
-        reproduce.train("espcn", 3, steps=0, checkpoint=tmp_path / "x.npz", init="nope.h5",
-                        train_sets=[str(tiny_set)], validate=False, quiet=True)

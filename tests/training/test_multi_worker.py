@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from keras_sr.training import callbacks as cb
-from keras_sr.training import trainer
+from keras_sr.training import distribute, trainer
 from keras_sr.training.config import ConfigError, read_config
 
 REPO = Path(__file__).resolve().parents[2]
@@ -25,17 +25,17 @@ REPO = Path(__file__).resolve().parents[2]
 def test_tf_config_is_parsed():
     two = {"cluster": {"worker": ["127.0.0.1:1001", "127.0.0.1:1002"]},
            "task": {"type": "worker", "index": 1}}
-    info = trainer.read_tf_config(json.dumps(two))
+    info = distribute.read_tf_config(json.dumps(two))
     assert info["num_workers"] == 2 and info["task_index"] == 1 and not info["is_chief"]
     two["task"]["index"] = 0
-    assert trainer.read_tf_config(json.dumps(two))["is_chief"]
+    assert distribute.read_tf_config(json.dumps(two))["is_chief"]
     # with a chief job, worker 0 is not the chief
     chief = {"cluster": {"chief": ["h:1"], "worker": ["h:2"]}, "task": {"type": "worker",
                                                                       "index": 0}}
-    info = trainer.read_tf_config(json.dumps(chief))
+    info = distribute.read_tf_config(json.dumps(chief))
     assert info["num_workers"] == 2 and not info["is_chief"]
     chief["task"] = {"type": "chief", "index": 0}
-    assert trainer.read_tf_config(json.dumps(chief))["is_chief"]
+    assert distribute.read_tf_config(json.dumps(chief))["is_chief"]
 
 
 @pytest.mark.parametrize("text, message", [
@@ -52,7 +52,7 @@ def test_tf_config_is_parsed():
 ])
 def test_tf_config_errors_name_the_variable(text, message):
     with pytest.raises(ConfigError, match=message):
-        trainer.read_tf_config(text)
+        distribute.read_tf_config(text)
 
 
 def test_multi_worker_config_value_and_missing_tf_config(tiny_config, monkeypatch):
@@ -73,7 +73,7 @@ def test_multi_worker_refuses_jax_with_a_pointer_to_data_parallel(monkeypatch):
     monkeypatch.setenv("TF_CONFIG", '{"cluster": {"worker": ["a:1"]}, '
                                     '"task": {"type": "worker", "index": 0}}')
     with pytest.raises(ConfigError, match=r"backend is 'jax'.*'distribution: data_parallel'"):
-        trainer.multi_worker_strategy()
+        distribute.multi_worker_strategy()
 
 
 # --------------------------------------------------------------------------- 2 workers
