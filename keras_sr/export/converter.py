@@ -87,16 +87,14 @@ def _converter(model, input_size):
     height, width = input_size if input_size is not None else (None, None)
     spec = tf.TensorSpec((1, height, width, channels), tf.float32, name="lr")
 
-    # The weights and activation ranges go in as constants (``stateless_call``), so the
-    # converter folds the weight fake-quants into int8 tensors; nothing is left to freeze.
-    trainable = [tf.constant(keras.ops.convert_to_numpy(v)) for v in model.trainable_variables]
-    frozen = [tf.constant(keras.ops.convert_to_numpy(v))
-              for v in model.non_trainable_variables]
+    # The weights and activation ranges are read as constants (``keras.StatelessScope``),
+    # so the converter folds the weight fake-quants into int8 tensors.
+    constants = [(v, tf.constant(keras.ops.convert_to_numpy(v))) for v in model.variables]
 
     @tf.function(input_signature=[spec])
     def serve(lr):
-        sr, _ = model.stateless_call(trainable, frozen, lr, training=False)
-        return sr
+        with keras.StatelessScope(state_mapping=constants):
+            return model(lr, training=False)
 
     return tf.lite.TFLiteConverter.from_concrete_functions([serve.get_concrete_function()],
                                                            tf.Module())
