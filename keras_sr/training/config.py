@@ -16,7 +16,11 @@ DEFAULTS = {
     "model_args": {},           # extra builder arguments (filters, num_blocks, ...)
     "scale": None,
     "channels": 3,              # 3: RGB, 1: Y of YCbCr
-    "weights": None,            # None, "pretrained" or a .weights.h5 path to start from
+    "weights": None,            # None, "pretrained", a .weights.h5 path, or
+                                # {file: PATH, transfer: true} (same model, other scale)
+    "initializers": {},         # {layer glob: {kernel|bias|...: initializer}}
+    "trainable": None,          # None: all layers; [layer globs]: train only these
+    "layer_lr": {},             # {layer glob: learning-rate multiplier}
     "data": {
         "train": None,          # HR folder(s); names (T91, BSD200...) resolve in the data root
         "train_lr": None,       # LR folder(s) for paired (real-world) training
@@ -50,6 +54,7 @@ DEFAULTS = {
     },
 }
 
+FREE_MAPPINGS = ("model_args", "degradation_options", "initializers", "layer_lr")
 OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop")
 SCHEDULES = schedules.NAMES
 MIXED_PRECISION = (None, "mixed_float16", "mixed_bfloat16")
@@ -67,8 +72,7 @@ def _merge(defaults, given, where):
         if key not in defaults:
             raise ConfigError(f"unknown config key {where}{key!r}; valid keys: "
                               f"{', '.join(sorted(defaults))}")
-        if isinstance(defaults[key], dict) and key not in ("model_args",
-                                                           "degradation_options"):
+        if isinstance(defaults[key], dict) and key not in FREE_MAPPINGS:
             if key in ("optimizer", "schedule"):
                 out[key] = dict(value) if isinstance(value, dict) else {"name": value}
                 continue
@@ -203,15 +207,39 @@ def validate_config(config):
 
 
 def _check_model(config):
+    """The model builds, and the per-layer options name its layers."""
     from keras_sr import models
+    from keras_sr.training import layer_options
 
     try:
-        models.get(config["model"], scale=config["scale"], channels=config["channels"],
-                   **config["model_args"])
+        model = models.get(config["model"], scale=config["scale"],
+                           channels=config["channels"], **config["model_args"])
     except (ValueError, TypeError) as error:
         raise ConfigError(f"config 'model' {config['model']!r} at scale {config['scale']} and "
                           f"channels {config['channels']}: {error}") from error
+    for key in ("initializers", "layer_lr"):
+        if not isinstance(config[key], dict):
+            raise ConfigError(f"config {key!r} must be a mapping of layer globs; got "
+                              f"{config[key]!r}")
+    trainable = config["trainable"]
+    if trainable is not None and (not isinstance(trainable, list) or not trainable
+                                  or not all(isinstance(g, str) for g in trainable)):
+        raise ConfigError(f"config 'trainable' must be a non-empty list of layer globs (or "
+                          f"null: all layers); got {trainable!r}")
+    try:
+        layer_options.initialize_layers(model, config["initializers"], config["seed"])
+        layer_options.rate_multipliers(model, config["layer_lr"])
+        if trainable:
+            layer_options.set_trainable(model, trainable)
+    except ValueError as error:
+        raise ConfigError(str(error)) from error
+    weights = config["weights"]
+    if not (weights is None or isinstance(weights, str)
+            or (isinstance(weights, dict) and "file" in weights
+                and not set(weights) - {"file", "transfer"})):
+        raise ConfigError("config 'weights' must be null, 'pretrained', a .weights.h5 path "
+                          f"or {{file: PATH, transfer: true}}; got {weights!r}")
 
 
-__all__ = ["DEFAULTS", "ConfigError", "read_config", "load_mapping", "validate_config",
+__all__ = ["FREE_MAPPINGS", "DEFAULTS", "ConfigError", "read_config", "load_mapping", "validate_config",
            "OPTIMIZERS", "SCHEDULES", "DISTRIBUTIONS", "DEGRADE_ON"]

@@ -31,7 +31,7 @@ from keras_sr.data import datasets
 from keras_sr.data.benchmark_sets import data_root
 from keras_sr.image.io import list_images
 from keras_sr.training import callbacks as cb
-from keras_sr.training import device_degradation, distribute, schedules
+from keras_sr.training import device_degradation, distribute, layer_options, schedules
 from keras_sr.training.config import ConfigError, load_mapping, read_config
 
 
@@ -73,11 +73,31 @@ def _folders(spec, what):
 
 
 # --------------------------------------------------------------------------- builders
-def build_model(config):
-    """``keras_sr.models.get`` with the config's name, scale, channels and weights."""
-    weights = config["weights"]
-    return models.get(config["model"], scale=config["scale"], channels=config["channels"],
-                      weights=weights, **config["model_args"])
+def build_model(config, log=None):
+    """The config's model: built, ``initializers`` applied, ``weights`` loaded, and only
+    the ``trainable`` layers left trainable (see ``keras_sr.training.layer_options``).
+
+    Args:
+        config: complete config (``read_config``).
+        log: function receiving a line about the loaded weights (None: quiet).
+
+    Raises:
+        ConfigError: a bad per-layer option or ``weights`` value (the key is named).
+        FileNotFoundError: a ``weights`` file is missing.
+    """
+    model = models.get(config["model"], scale=config["scale"], channels=config["channels"],
+                       **config["model_args"])
+    try:
+        layer_options.initialize_layers(model, config["initializers"], config["seed"])
+        loaded = layer_options.load_initial_weights(
+            model, config["weights"], config["model"], config["scale"], config["channels"])
+        if config["trainable"]:
+            layer_options.set_trainable(model, config["trainable"])
+    except ValueError as error:
+        raise ConfigError(str(error)) from error
+    if loaded and log is not None:
+        log(f"keras-sr: initial weights: {loaded}")
+    return model
 
 
 def build_loss(config):
@@ -109,17 +129,25 @@ def build_schedule(config):
         raise ConfigError(f"config 'schedule': {error}") from error
 
 
-def build_optimizer(config):
-    """Adam / AdamW / SGD / RMSprop with the schedule, from ``config['optimizer']``."""
+def build_optimizer(config, model=None):
+    """Adam / AdamW / SGD / RMSprop with the schedule, from ``config['optimizer']``.
+
+    With ``model``, the config's ``layer_lr`` multipliers are applied to its variables
+    (``layer_options.apply_rate_multipliers``).
+    """
     spec = dict(config["optimizer"])
     name = spec.pop("name")
     spec.pop("learning_rate", None)
     classes = {"adam": keras.optimizers.Adam, "adamw": keras.optimizers.AdamW,
                "sgd": keras.optimizers.SGD, "rmsprop": keras.optimizers.RMSprop}
     try:
-        return classes[name](learning_rate=build_schedule(config), **spec)
+        optimizer = classes[name](learning_rate=build_schedule(config), **spec)
     except TypeError as error:
         raise ConfigError(f"config 'optimizer': bad arguments for {name!r}: {error}") from error
+    if model is not None and config["layer_lr"]:
+        layer_options.apply_rate_multipliers(
+            optimizer, layer_options.rate_multipliers(model, config["layer_lr"]))
+    return optimizer
 
 
 def build_train_data(config, start_step=0):
@@ -272,8 +300,8 @@ def train(config, resume=True, log=print, extra_callbacks=()):
     elif replicas > 1:
         log(f"keras-sr: data parallel over {replicas} devices")
     with scope:
-        model = build_model(config)
-        model.compile(optimizer=build_optimizer(config), loss=build_loss(config))
+        model = build_model(config, log=None if state else log)
+        model.compile(optimizer=build_optimizer(config, model), loss=build_loss(config))
         if state:
             cb.restore(model, ckpt_dir)
             log(f"keras-sr: resuming from epoch {initial_epoch} of {config['epochs']} "
