@@ -62,6 +62,7 @@ def test_noise_pattern_matches_tensorflow_lines_only():
         "To enable the following instructions: AVX2 FMA, in other operations, rebuild "
         "TensorFlow with the appropriate compiler flags.\n",
         "fully_quantize: 0, inference_type: 6, input_inference_type: FLOAT32\n",
+        "INFO: Created TensorFlow Lite XNNPACK delegate for CPU.\n",
     ]
     kept = [
         "E0000 00:00:1796189565.601332    8976 interpreter.cc:52] Invalid tensor\n",

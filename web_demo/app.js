@@ -1,12 +1,14 @@
 // The demo page: load a keras_sr .tflite (+ sidecar), upscale an image tile by tile with
-// LiteRT.js, show input / bicubic / model with timings. URL parameters (used by the e2e
-// test): ?model=URL&sidecar=URL&image=URL&tile=N&overlap=N&accelerator=wasm|webgpu.
+// LiteRT.js, show input / bicubic / model with timings. Built-in models and a sample
+// image (models/index.json, written by make_models.py) are offered, and on first open the
+// first built-in model upscales the sample. URL parameters (used by the e2e test):
+// ?model=URL&sidecar=URL&image=URL&tile=N&overlap=N&accelerator=wasm|webgpu.
 // The final state is exposed as window.__sr for automation.
 import {isWebGPUSupported, loadAndCompile, loadLiteRt, Tensor} from '@litertjs/core';
 import * as core from './sr_core.js';
 
 const $ = (id) => document.getElementById(id);
-const state = {done: false, error: null, timeMs: null, result: null, info: null};
+const state = {done: false, error: null, timeMs: null, result: null, info: null, builtin: null};
 window.__sr = state;
 
 function setStatus(text, isError = false) {
@@ -164,15 +166,44 @@ async function runFromUrl(params) {
   });
 }
 
-async function runFromForm() {
+const BUILTIN = new URL('./models/', location.href);
+let builtins = null;
+
+/** Reads models/index.json and fills the built-in model list. */
+async function loadBuiltins() {
+  const response = await fetch(new URL('index.json', BUILTIN));
+  if (!response.ok) throw new Error(`no built-in models (models/index.json: HTTP ${response.status})`);
+  builtins = await response.json();
+  const select = $('builtinModel');
+  for (const entry of builtins.models) select.add(new Option(entry.label, entry.file));
+  select.add(new Option('(your .tflite file)', ''));
+  return builtins;
+}
+
+/** The model the form asks for: the chosen file, else the selected built-in model. */
+async function chosenModel() {
   const modelFile = $('modelFile').files[0];
+  if (modelFile) {
+    const sidecarFile = $('sidecarFile').files[0];
+    return {modelBytes: new Uint8Array(await modelFile.arrayBuffer()),
+            sidecar: sidecarFile ? core.readSidecar(JSON.parse(await sidecarFile.text())) : null};
+  }
+  const file = $('builtinModel').value;
+  if (!file) throw new Error('pick a .tflite file, or a built-in model');
+  state.builtin = file;
+  const modelUrl = new URL(file, BUILTIN).href;
+  const response = await fetch(sidecarUrlFor(modelUrl));
+  return {modelBytes: await fetchBytes(modelUrl),
+          sidecar: response.ok ? core.readSidecar(await response.json()) : null};
+}
+
+async function runFromForm() {
   const imageFile = $('imageFile').files[0];
-  if (!modelFile || !imageFile) throw new Error('pick a .tflite model and an image first');
-  const sidecarFile = $('sidecarFile').files[0];
-  const sidecar = sidecarFile ? core.readSidecar(JSON.parse(await sidecarFile.text())) : null;
+  if (!imageFile && !builtins?.sample) throw new Error('pick an image first');
+  const {modelBytes, sidecar} = await chosenModel();
   await upscale({
-    modelBytes: new Uint8Array(await modelFile.arrayBuffer()), sidecar,
-    image: await decodeImage(imageFile),
+    modelBytes, sidecar,
+    image: await decodeImage(imageFile ?? new URL(builtins.sample, BUILTIN).href),
     tile: Number($('tile').value) || null,
     overlap: $('overlap').value === '' ? null : Number($('overlap').value),
     accelerator: $('accelerator').value,
@@ -181,4 +212,9 @@ async function runFromForm() {
 
 $('run').addEventListener('click', () => runFromForm().catch(fail));
 const params = new URLSearchParams(location.search);
-if (params.has('model') && params.has('image')) runFromUrl(params).catch(fail);
+if (params.has('model') && params.has('image')) {
+  runFromUrl(params).catch(fail);
+} else {
+  // First open: the first built-in model on the sample image.
+  loadBuiltins().then(runFromForm).catch(fail);
+}

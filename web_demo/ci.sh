@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # CI entry for the web demo. Installs only npm packages from the committed lock file.
 # Needs: nodejs + npm, `apt-get install -y chromium`, and keras_sr installed (TF backend).
-# Runs the sr_core unit tests (node --test) and the browser e2e test; the e2e's last line
-# is "e2e: N passed, N failed".
+# Runs the sr_core unit tests (node --test), the browser e2e test (its last line is
+# "e2e: N passed, N failed") and check_builtin.py (the page's first-open result against
+# the Python path, PSNR within 0.1 dB on a real image).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$here"
@@ -12,3 +13,4 @@ node --test tests/
 KERAS_BACKEND=tensorflow python make_fixtures.py --out build/fixtures 2>&1 | grep -E '^wrote|Traceback' || true
 [[ -f build/fixtures/cases.json ]] || { echo "make_fixtures.py failed" >&2; exit 1; }
 node e2e.mjs --fixtures build/fixtures --out e2e-output
+KERAS_BACKEND=tensorflow python check_builtin.py --fixtures build/fixtures --page e2e-output

@@ -1,9 +1,12 @@
 // End-to-end test of the page: serves web_demo/ and a fixtures folder on 127.0.0.1, drives
 // Debian's Chromium with playwright-core, upscales the fixture image with each fixture
 // model and compares the pixels with Python LiteRT's (within 1/255). Saves a screenshot
-// per case. Prints "e2e: N passed, N failed".
+// per case. Case `builtin` opens the page bare, as a first visitor does: the page must
+// upscale its sample image with its first built-in model by itself; the pixels are saved
+// as builtin.page.bin for check_builtin.py (PSNR against the Python path).
+// Prints "e2e: N passed, N failed".
 // Usage: node e2e.mjs --fixtures build/fixtures [--out e2e-output] [--chromium /usr/bin/chromium]
-import {mkdtempSync, mkdirSync, readFileSync, rmSync, existsSync, statSync} from 'node:fs';
+import {mkdtempSync, mkdirSync, readFileSync, rmSync, existsSync, statSync, writeFileSync} from 'node:fs';
 import {createServer} from 'node:http';
 import {tmpdir} from 'node:os';
 import {dirname, extname, join, normalize, resolve} from 'node:path';
@@ -76,19 +79,32 @@ async function main() {
       const logs = [];
       page.on('console', (m) => logs.push(`[${m.type()}] ${m.text()}`));
       page.on('pageerror', (e) => logs.push(`[pageerror] ${e.message}`));
-      const query = new URLSearchParams({model: `/fixtures/${c.model}`, sidecar: `/fixtures/${c.sidecar}`,
-                                         image: `/fixtures/${c.image}`});
+      const query = c.builtin ? '' : '?' + new URLSearchParams({model: `/fixtures/${c.model}`,
+        sidecar: `/fixtures/${c.sidecar}`, image: `/fixtures/${c.image}`});
       try {
-        await page.goto(`${base}/index.html?${query}`);
+        await page.goto(`${base}/index.html${query}`);
         await page.waitForFunction(() => window.__sr && window.__sr.done, null, {timeout: TIMEOUT_MS});
         const state = await page.evaluate(() => ({
           error: window.__sr.error, timeMs: window.__sr.timeMs, info: window.__sr.info,
+          builtin: window.__sr.builtin,
           width: window.__sr.result?.width, height: window.__sr.result?.height,
           rgba: window.__sr.result ? Array.from(window.__sr.result.rgba) : null}));
         await page.screenshot({path: join(outDir, `${c.name}.png`), fullPage: true});
         if (state.error) throw new Error(`page error: ${state.error}`);
         if (state.width !== c.width || state.height !== c.height) {
           throw new Error(`output ${state.width}x${state.height}, expected ${c.width}x${c.height}`);
+        }
+        if (c.builtin) {
+          if (state.builtin !== c.builtin) throw new Error(`page ran ${state.builtin}, expected ${c.builtin}`);
+          const rgb = new Uint8Array(c.width * c.height * 3);
+          for (let i = 0; i < c.width * c.height; i++) {
+            for (let k = 0; k < 3; k++) rgb[3 * i + k] = state.rgba[4 * i + k];
+          }
+          writeFileSync(join(outDir, 'builtin.page.bin'), rgb);
+          console.log(`ok   ${c.name}: first open ran ${c.builtin}, ${c.width}x${c.height}, ` +
+                      `${state.timeMs.toFixed(1)} ms in the page (PSNR: check_builtin.py)`);
+          passed++;
+          continue;
         }
         if (state.info.tile !== c.tile) throw new Error(`page tile ${state.info.tile}, expected ${c.tile}`);
         const expected = readFileSync(join(fixtures, c.expected));

@@ -1,6 +1,10 @@
 """Builds what the browser e2e test needs: tiny exported models, a test image, and the
 pixels Python's LiteRT (ai_edge_litert) produces for them with the page's tiling.
 
+Also the page's first open (case ``builtin``): its first built-in model on its sample
+image by the Python path (``builtin.expected.bin``); e2e.mjs saves what the page made and
+check_builtin.py compares the two by PSNR.
+
 Writes into --out: ``espcn_f32.tflite`` (float32 IO) and ``espcn_int8.tflite`` (int8,
 uint8 IO), each with its sidecar ``.json`` from keras_sr.export.export_tflite, ``input.png``,
 ``<model>.expected.bin`` (uint8 RGB of the upscaled image) and ``cases.json`` listing
@@ -73,6 +77,30 @@ def sidecar_tiling(sidecar):
     return tile, overlap
 
 
+def builtin_case(out):
+    """The page's first-open run, by the Python path: its first built-in model
+    (models/index.json, a fixed-size input) on its sample image through
+    ``keras_sr.inference.upscale_tiled``, windows of the model's input size."""
+    from PIL import Image
+
+    from keras_sr.image.io import read_image
+    from keras_sr.inference.tiling import upscale_tiled
+    from keras_sr.export import read_sidecar
+
+    index = json.loads((HERE / "models" / "index.json").read_text())
+    model_path = HERE / "models" / index["models"][0]["file"]
+    sidecar = read_sidecar(model_path)
+    lr = read_image(HERE / "models" / index["sample"])
+    size, overlap = sidecar["input"]["shape"][1], sidecar["tile"]["overlap"]
+    sr = upscale_tiled(model_path, lr, sidecar["scale"], tile=size - 2 * overlap,
+                       overlap=overlap, output_dtype="uint8")
+    (out / "builtin.expected.bin").write_bytes(sr.tobytes())
+    Image.fromarray(sr).save(out / "builtin.expected.png")
+    return {"name": "builtin", "builtin": model_path.name, "expected": "builtin.expected.bin",
+            "width": int(sr.shape[1]), "height": int(sr.shape[0]),
+            "scale": int(sidecar["scale"]), "io": sidecar["input"]["dtype"]}
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", required=True, help="output folder")
@@ -104,6 +132,7 @@ def main(argv=None):
                       "image": "input.png", "expected": f"{name}.expected.bin",
                       "width": int(expected.shape[1]), "height": int(expected.shape[0]),
                       "tile": tile, "overlap": overlap, "io": sidecar["input"]["dtype"]})
+    cases.append(builtin_case(out))
     (out / "cases.json").write_text(json.dumps({"cases": cases}, indent=1) + "\n")
     print(f"wrote {len(cases)} cases to {out}")
     return 0

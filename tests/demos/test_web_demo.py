@@ -1,5 +1,6 @@
 """Web demo: sr_core.js unit tests (node) and the Chromium end-to-end test against
-Python LiteRT output."""
+Python LiteRT output, including the page's first open: its built-in int8 ESPCN x3 on a
+real image, within 0.1 dB of the Python path (web_demo/check_builtin.py)."""
 
 import json
 import os
@@ -53,3 +54,13 @@ def test_browser_upscale_matches_python_litert(tmp_path):
     assert (int(match.group(1)), int(match.group(2))) == (len(cases), 0), output
     for case in cases:
         assert (tmp_path / "shots" / f"{case['name']}.png").stat().st_size > 10_000
+    assert [c["builtin"] for c in cases if c["name"] == "builtin"] == ["espcn_x3_int8.tflite"]
+    check = subprocess.run(["python", str(WEB / "check_builtin.py"), "--fixtures", str(fixtures),
+                            "--page", str(tmp_path / "shots")], capture_output=True, text=True,
+                           timeout=600, env=env)
+    assert check.returncode == 0, check.stdout + check.stderr
+    line = re.search(r"^builtin: page ([\d.]+) dB, Python ([\d.]+) dB, bicubic ([\d.]+) dB",
+                     check.stdout, re.M)
+    assert line, check.stdout
+    page, python, bicubic = (float(v) for v in line.groups())
+    assert abs(page - python) <= 0.1 and page > bicubic
