@@ -120,7 +120,7 @@ def main(argv=None):
     import os
 
     from keras_sr.export import export_tflite, verify_tflite
-    from keras_sr.export.converter import as_subpixel
+    from keras_sr.quantization.subpixel import as_subpixel
     from keras_sr.export.patches import load_folders, sample_patches
     from keras_sr.quantization import (equalize_channel_ranges, equalize_tanh_ranges,
                                        fine_tune, quantize_model)

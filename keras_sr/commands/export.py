@@ -1,13 +1,15 @@
 """``keras-sr export`` (and ``python export/to_tflite.py``): a model to a ``.tflite`` file.
 
-Builds ``--model`` from ``keras_sr.models`` with ``--weights``, optionally fine-tunes it
-with int8 QAT, converts it with ``keras_sr.export.export_tflite`` (sidecar JSON next to
+Builds ``--model`` from ``keras_sr.models`` with ``--weights``; for ``--quantize int8-qat``
+takes the shipped QAT state of the recipe (``keras_sr.quantization.recipe``) or runs the
+recipe (other weights, ``--qat-retrain``); converts it with ``keras_sr.export.export_tflite`` (sidecar JSON next to
 the file), and with ``--verify DIR`` scores Keras against TFLite on a folder of images,
 failing (exit status 1) when the PSNR drop exceeds ``--max-psnr-drop``.
 """
 
 import argparse
 import sys
+from pathlib import Path
 
 QUANTIZE_CHOICES = ("none", "float16", "dynamic", "int8-ptq", "int8-qat")
 
@@ -35,14 +37,29 @@ def add_arguments(parser):
     parser.add_argument("--weights", default="pretrained",
                         help="'pretrained' (shipped weights), a .weights.h5 path, or "
                              "'none' (random init, for smoke tests)")
-    parser.add_argument("--quantize", choices=QUANTIZE_CHOICES, default="none")
-    parser.add_argument("--qat-epochs", type=int, default=2,
-                        help="QAT fine-tuning epochs over the sampled patches (int8-qat)")
-    parser.add_argument("--qat-lr", type=float, default=1e-4,
-                        help="QAT initial learning rate (cosine decay to 2%% of it)")
-    parser.add_argument("--qat-loss", default="mean_squared_error",
-                        help="QAT loss (a Keras loss name); MSE suits the shipped weights, "
-                             "which were trained with it")
+    parser.add_argument("--quantize", choices=QUANTIZE_CHOICES, default="none",
+                        help="int8-qat: the published QAT recipe "
+                             "(keras_sr.quantization.recipe); with --weights pretrained "
+                             "its shipped state is converted without training")
+    parser.add_argument("--qat-retrain", action="store_true",
+                        help="int8-qat: run the QAT recipe on --train-dir images even when "
+                             "a shipped QAT state fits the weights (e.g. your own data)")
+    parser.add_argument("--qat-checkpoint", default=None, metavar="DIR",
+                        help="int8-qat: save the recipe's fine-tuning after every epoch "
+                             "in DIR and resume from it when rerun")
+    parser.add_argument("--save-qat-state", default=None, metavar="PATH",
+                        help="int8-qat: write the QAT state (PATH ending in "
+                             ".qat.weights.h5, plus its JSON) to convert later without "
+                             "retraining")
+    parser.add_argument("--qat-epochs", type=int, default=None,
+                        help="recipe fine-tuning epochs (default: the recipe's, "
+                             "24; FSRCNN 48)")
+    parser.add_argument("--qat-lr", type=float, default=None,
+                        help="recipe initial learning rate (default: the recipe's, 1e-4, "
+                             "cosine decay to 2%% of it)")
+    parser.add_argument("--qat-loss", default=None,
+                        help="recipe loss, a Keras loss name (default: the recipe's, "
+                             "mean_squared_error, the loss of the shipped weights)")
     parser.add_argument("--equalize", type=float, default=1.0, metavar="STRENGTH",
                         help="int8-ptq: even out per-channel ranges before calibration "
                              "(exact rescaling of conv -> PReLU/ReLU -> conv chains, "
@@ -52,10 +69,13 @@ def add_arguments(parser):
                              "become CONV_2D + DEPTH_TO_SPACE, the same function, faster)")
     parser.add_argument("--train-dir", action="append", default=None,
                         help="HR image folder for QAT / PTQ calibration (repeatable); "
-                             "default: scikit-image's built-in photos")
-    parser.add_argument("--patches", type=int, default=256,
-                        help="number of training / calibration patches")
-    parser.add_argument("--patch-size", type=int, default=32, help="LR patch side (px)")
+                             "default: T91 and BSD200 under KERAS_SR_DATA, else "
+                             "scikit-image's built-in photos")
+    parser.add_argument("--patches", type=int, default=None,
+                        help="number of training / calibration patches (default: the "
+                             "recipe's, 32768, for int8-qat; 256 for int8-ptq)")
+    parser.add_argument("--patch-size", type=int, default=None,
+                        help="LR patch side in px (default: the recipe's, 24)")
     parser.add_argument("--input-size", type=parse_size, default=None,
                         help="HxW fixed LR input size (NPUs), or 'dynamic' (default)")
     parser.add_argument("--io", choices=("float32", "uint8", "int8"), default="float32",
@@ -79,78 +99,100 @@ def _build_model(args):
                           weights=weights)
     except FileNotFoundError as error:
         if weights == "pretrained":
-            raise SystemExit(
-                f"keras-sr export: --weights pretrained is not available for {args.model} "
-                f"x{args.scale}: {error}\nTrain the model first (keras-sr train) and pass "
-                "--weights PATH, or --weights none for an untrained smoke test.") from None
-        raise SystemExit(f"keras-sr export: {error}") from None
+            raise FileNotFoundError(
+                f"--weights pretrained is not available for {args.model} x{args.scale}: "
+                f"{error}. Train the model first (keras-sr train) and pass --weights PATH, "
+                "or --weights none for an untrained smoke test.") from None
+        raise
 
 
-def _patches(args, channels):
-    from keras_sr.export.patches import builtin_photos, load_folders, sample_patches
+def _settings(args):
+    from keras_sr.quantization.recipe import recipe_settings
 
-    if args.train_dir:
-        images = load_folders(args.train_dir)
-    else:
-        print("keras-sr export: no --train-dir, using scikit-image's built-in photos",
-              file=sys.stderr)
-        images = builtin_photos()
-    return sample_patches(images, args.scale, args.patch_size, args.patches,
-                          channels=channels, seed=args.seed)
+    settings = recipe_settings(args.model, epochs=args.qat_epochs,
+                               learning_rate=args.qat_lr, loss=args.qat_loss,
+                               patches=args.patches, patch_size=args.patch_size,
+                               seed=args.seed)
+    if args.keep_transposed:
+        settings["subpixel"] = False
+    return settings
+
+
+def _check(args):
+    """Refuse bad combinations before any work (raises ValueError naming the option)."""
+    if not 0.0 <= args.equalize <= 1.0:
+        raise ValueError(f"--equalize must be in [0, 1]; got {args.equalize}")
+    if args.max_psnr_drop is not None and args.verify is None:
+        raise ValueError("--max-psnr-drop needs --verify DIR")
+    qat_only = {"--qat-retrain": args.qat_retrain, "--qat-checkpoint": args.qat_checkpoint,
+                "--save-qat-state": args.save_qat_state}
+    for flag, value in qat_only.items():
+        if value and args.quantize != "int8-qat":
+            raise ValueError(f"{flag} needs --quantize int8-qat")
+    if args.save_qat_state and not str(args.save_qat_state).endswith(".qat.weights.h5"):
+        raise ValueError(f"--save-qat-state must end in .qat.weights.h5; got "
+                         f"{args.save_qat_state!r}")
+    if not str(args.out).endswith(".tflite"):
+        raise ValueError(f"--out must be a .tflite path; got {args.out!r}")
+    if args.verify is not None and args.input_size is not None:
+        raise ValueError("--verify needs a dynamic-size model (drop --input-size)")
+    for folder in [args.verify] + list(args.train_dir or []):
+        if folder is not None and not Path(folder).is_dir():
+            raise FileNotFoundError(f"no such image folder: {folder}")
 
 
 def run(args):
-    """Export (and optionally QAT-fine-tune and verify); return the exit status."""
+    """Export (int8-qat: shipped QAT state or the recipe; optionally verify); exit status."""
     import keras
 
     if keras.backend.backend() != "tensorflow":
-        print("keras-sr export: TFLite conversion needs KERAS_BACKEND=tensorflow",
-              file=sys.stderr)
-        return 2
-    if not 0.0 <= args.equalize <= 1.0:
-        print(f"keras-sr export: --equalize must be in [0, 1]; got {args.equalize}",
-              file=sys.stderr)
-        return 2
-    if args.max_psnr_drop is not None and args.verify is None:
-        print("keras-sr export: --max-psnr-drop needs --verify DIR", file=sys.stderr)
-        return 2
+        raise ValueError("TFLite conversion needs KERAS_BACKEND=tensorflow; the backend is "
+                         f"{keras.backend.backend()!r}")
+    _check(args)
     from keras_sr.export import export_tflite, format_report, verify_tflite
-    from keras_sr.export.converter import as_subpixel
-    from keras_sr.quantization import equalize_channel_ranges, fine_tune, quantize_model
+    from keras_sr.export.patches import builtin_photos, load_folders, sample_patches
+    from keras_sr.export.qat import qat_model_for
+    from keras_sr.quantization import equalize_channel_ranges
+    from keras_sr.quantization.recipe import save_state
 
     keras.utils.set_random_seed(args.seed)
     model = _build_model(args)
     channels = int(model.input_shape[-1])
-    to_convert, representative, metadata = model, None, {"model": args.model,
-                                                         "weights": str(args.weights)}
-    if args.quantize in ("int8-ptq", "int8-qat"):
-        lr, hr = _patches(args, channels)
+    weights = None if str(args.weights).lower() == "none" else args.weights
+    to_convert, representative = model, None
+    metadata = {"model": args.model, "weights": str(args.weights)}
+    if args.quantize == "int8-ptq":
+        images = load_folders(args.train_dir) if args.train_dir else builtin_photos()
+        lr, _ = sample_patches(images, args.scale, args.patch_size or 32,
+                               args.patches or 256, channels=channels, seed=args.seed)
         representative = lr[: min(len(lr), 128)]
-        if args.quantize == "int8-ptq" and args.equalize > 0:
+        if args.equalize > 0:
             to_convert, scales = equalize_channel_ranges(model, lr[: min(len(lr), 256)],
                                                          strength=args.equalize)
             print(f"equalized the channel ranges of {len(scales)} convs", file=sys.stderr)
-        if args.quantize == "int8-qat":
-            # least-error ranges trained on: the recipe of benchmarks/quantization_quality.py
-            source, replaced = (model, []) if args.keep_transposed else as_subpixel(model)
-            if replaced:
-                metadata["transposed_conv_as_subpixel"] = replaced
-            to_convert = quantize_model(source, activation_range="learned",
-                                        calibration_data=representative, calibration="mse")
-            if args.qat_epochs > 0:
-                fine_tune(to_convert, lr, hr, epochs=args.qat_epochs, loss=args.qat_loss,
-                          learning_rate=args.qat_lr, decay="cosine", seed=args.seed,
-                          verbose=1)
+    elif args.quantize == "int8-qat":
+        to_convert, record = qat_model_for(
+            model, args.model, args.scale, weights=weights, retrain=args.qat_retrain,
+            train_dirs=args.train_dir, settings=_settings(args),
+            checkpoint_dir=args.qat_checkpoint)
+        if record.get("transposed_conv_as_subpixel"):
+            metadata["transposed_conv_as_subpixel"] = record["transposed_conv_as_subpixel"]
+        metadata["qat"] = {k: v for k, v in record.items() if k != "identity"}
+        if "qat_state" in record:
+            print(f"int8-qat: converting the shipped QAT state {record['qat_state']} "
+                  f"({record['recipe']}); --qat-retrain reruns the recipe", file=sys.stderr)
+        if args.save_qat_state:
+            written = save_state(to_convert, args.save_qat_state, record.get("identity") or {
+                "model": args.model, "scale": args.scale, "channels": channels,
+                "float_weights_sha256": None}, {k: v for k, v in record.items()
+                                                if k != "identity"})
+            print(f"wrote the QAT state {args.save_qat_state} and {written}")
     path = export_tflite(to_convert, args.out, quantize=args.quantize,
                          representative_data=representative, input_size=args.input_size,
                          io=args.io, metadata=metadata, subpixel=not args.keep_transposed)
     print(f"wrote {path} and {path.with_suffix('.json')}")
     if args.verify is None:
         return 0
-    if args.input_size is not None:
-        print("keras-sr export: --verify needs a dynamic-size model; skipped",
-              file=sys.stderr)
-        return 2
     result = verify_tflite(path, model, args.verify, args.scale,
                            max_psnr_drop=args.max_psnr_drop, max_images=args.verify_images)
     print(format_report(result))

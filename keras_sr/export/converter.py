@@ -10,6 +10,9 @@ from pathlib import Path
 
 import numpy as np
 
+from keras_sr.quantization import is_qat_model
+from keras_sr.quantization.subpixel import as_subpixel
+
 QUANTIZE_MODES = ("none", "float16", "dynamic", "int8-ptq", "int8-qat")
 IO_TYPES = ("float32", "uint8", "int8")
 
@@ -31,8 +34,6 @@ def _check_args(model, quantize, io, input_size, representative_data):
     if quantize == "int8-ptq" and representative_data is None:
         raise ValueError("export_tflite: quantize='int8-ptq' needs `representative_data` "
                          "(LR images in [0, 1]) to calibrate activation ranges")
-    from keras_sr.quantization import is_qat_model
-
     if quantize == "int8-qat" and not is_qat_model(model):
         raise ValueError(f"export_tflite: quantize='int8-qat' needs a model from "
                          f"keras_sr.quantization.quantize_model; {model.name!r} has no "
@@ -110,24 +111,6 @@ def clip_output(model):
 
     clipped = keras.layers.ReLU(max_value=1.0, name="clip_0_1")(model.outputs[0])
     return keras.Model(model.inputs, clipped, name=model.name)
-
-
-def as_subpixel(model):
-    """``(model', replaced)``: ``model`` with its strided transposed convs rewritten as
-    conv + ``PixelShuffle`` (:func:`keras_sr.export.subpixel.transposed_to_subpixel`), or
-    ``(model, [])`` when it has none, when one cannot be rewritten, or for a QAT model."""
-    import keras
-
-    from keras_sr.export.subpixel import transposed_to_subpixel
-    from keras_sr.quantization import is_qat_model
-
-    if is_qat_model(model) or not any(type(layer) is keras.layers.Conv2DTranspose
-                                      for layer in model.layers):
-        return model, []
-    try:
-        return transposed_to_subpixel(model)
-    except ValueError:
-        return model, []
 
 
 def convert(model, quantize="none", representative_data=None, input_size=None,

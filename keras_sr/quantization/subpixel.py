@@ -22,6 +22,7 @@ import keras
 import numpy as np
 
 from keras_sr.layers.pixel_shuffle import PixelShuffle
+from keras_sr.quantization.activation_quantizer import ActivationQuantizer
 from keras_sr.quantization.graph import functional_graph
 
 
@@ -143,3 +144,16 @@ def transposed_to_subpixel(model):
     new_model = keras.Model(inputs[0] if len(inputs) == 1 else inputs,
                             outputs[0] if len(outputs) == 1 else outputs, name=model.name)
     return new_model, replaced
+
+
+def as_subpixel(model):
+    """``(model', replaced)``: ``model`` with its strided transposed convs rewritten by
+    :func:`transposed_to_subpixel`, or ``(model, [])`` when it has none, when one cannot
+    be rewritten, or for a QAT model (rewrite the float model before quantizing it)."""
+    if any(isinstance(layer, ActivationQuantizer) for layer in model.layers) or not any(
+            type(layer) is keras.layers.Conv2DTranspose for layer in model.layers):
+        return model, []
+    try:
+        return transposed_to_subpixel(model)
+    except ValueError:
+        return model, []

@@ -1,11 +1,11 @@
-"""Tests of keras_sr.export.subpixel (transposed conv -> conv + PixelShuffle)."""
+"""Tests of keras_sr.quantization.subpixel (transposed conv -> conv + PixelShuffle)."""
 
 import keras
 import numpy as np
 import pytest
 
 from keras_sr import models
-from keras_sr.export.subpixel import phase_taps, subpixel_weights, transposed_to_subpixel
+from keras_sr.quantization.subpixel import phase_taps, subpixel_weights, transposed_to_subpixel
 from keras_sr.layers.pixel_shuffle import PixelShuffle
 
 
