@@ -1,13 +1,13 @@
 """int8 quality: float Keras vs int8-PTQ vs int8-QAT TFLite, PSNR / SSIM (Y) on Set5, B100.
 
 For each model (default ESPCN x3 and FSRCNN x3; ``--edsr`` adds EDSR-baseline x4):
-1. the float model: ``--weights MODEL=PATH`` when given (e.g. a ``reproduce.py``
-   checkpoint), else the shipped pretrained weights, else trained here briefly on
+1. the float model: ``--weights MODEL=PATH`` when given (a ``.weights.h5`` file),
+   else the shipped pretrained weights, else trained here briefly on
    ``--train-dir`` patches (``--float-epochs``; a short run, recorded as such);
 2. int8 PTQ: ``export_tflite(quantize="int8-ptq")`` calibrated on 128 LR patches, after
    ``equalize_channel_ranges(--equalize)`` (exact; the plain PTQ is reported beside it);
-3. int8 QAT: ``quantize_model`` (least-error ranges ``--calibration mse`` trained on as
-   ``--activation-range learned`` by default) + ``fine_tune`` (``--qat-epochs``,
+3. int8 QAT: THE recipe, ``keras_sr.quantization.recipe.run_recipe`` with its default
+   settings (the ones ``keras-sr export --quantize int8-qat`` uses; ``--qat-epochs``,
    ``--qat-loss``, cosine decay) then ``export_tflite(quantize="int8-qat")``;
    (both int8 paths start from ``equalize_tanh_ranges(--tanh-target)``: it widens tiny
    tanh pre-activations so TFLite's fixed 1/128 tanh output grid loses less; and from
@@ -38,13 +38,12 @@ TARGETS = {"espcn": 0.05, "fsrcnn": 0.05, "edsr_baseline": 0.15}
 
 
 def load_float_weights(model, path):
-    """Load a ``.weights.h5`` / ``.keras`` file or a ``benchmarks/reproduce.py`` checkpoint."""
-    from reproduce import load_weights_or_checkpoint
-
+    """Load a ``.weights.h5`` file (e.g. a ``keras-sr train`` checkpoint); return its name."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"--weights: no file {str(path)!r}")
-    return load_weights_or_checkpoint(model, path)
+    model.load_weights(path)
+    return path.name
 
 
 def build_float_model(name, scale, lr, hr, epochs, seed, weights=None):
@@ -84,26 +83,17 @@ def main(argv=None):
     parser.add_argument("--datasets", default=None,
                         help="folder holding the sets (default: KERAS_SR_DATA or "
                              "../shared/datasets)")
-    parser.add_argument("--patches", type=int, default=8192)
-    parser.add_argument("--patch-size", type=int, default=32)
+    parser.add_argument("--patches", type=int, default=None,
+                        help="recipe override (default: the recipe's)")
+    parser.add_argument("--patch-size", type=int, default=None,
+                        help="recipe override (default: the recipe's)")
     parser.add_argument("--float-epochs", type=int, default=20)
-    parser.add_argument("--qat-epochs", type=int, default=3)
-    parser.add_argument("--qat-lr", type=float, default=1e-4)
-    parser.add_argument("--qat-batch-size", type=int, default=16)
-    parser.add_argument("--qat-steps-per-execution", type=int, default=1,
-                        help="fine_tune's steps per compiled call (speed only)")
-    parser.add_argument("--qat-decay", default="cosine", choices=["cosine", "none"],
-                        help="learning-rate schedule of the QAT fine-tuning")
-    parser.add_argument("--activation-range", default="learned", choices=["learned", "ema"],
-                        help="QAT activation ranges: trained from the calibration, or "
-                             "tracked batch min / max")
-    parser.add_argument("--calibration", default="mse", choices=["mse", "minmax"],
-                        help="QAT range initialisation (search_ranges, or min / max)")
-    parser.add_argument("--qat-loss", default="mean_squared_error",
-                        help="QAT fine-tuning loss; MSE matches the shipped pretrained "
-                             "weights (L1 fine-tuning of an MSE model loses ~0.07 dB)")
-    parser.add_argument("--tanh-target", type=float, default=0.3,
-                        help="equalize_tanh_ranges target before int8 (0: off)")
+    parser.add_argument("--qat-epochs", type=int, default=None,
+                        help="recipe override (default: the recipe's, per model)")
+    parser.add_argument("--qat-lr", type=float, default=None,
+                        help="recipe override (default: the recipe's)")
+    parser.add_argument("--qat-loss", default=None, help="recipe override")
+    parser.add_argument("--tanh-target", type=float, default=None, help="recipe override")
     parser.add_argument("--equalize", type=float, default=1.0, metavar="STRENGTH",
                         help="int8-PTQ: equalize_channel_ranges strength before the "
                              "converter's calibration (0: off); the unequalized PTQ is "
@@ -122,8 +112,8 @@ def main(argv=None):
     from keras_sr.export import export_tflite, verify_tflite
     from keras_sr.quantization.subpixel import as_subpixel
     from keras_sr.export.patches import load_folders, sample_patches
-    from keras_sr.quantization import (equalize_channel_ranges, equalize_tanh_ranges,
-                                       fine_tune, quantize_model)
+    from keras_sr.quantization import equalize_channel_ranges, equalize_tanh_ranges
+    from keras_sr.quantization.recipe import recipe_settings, run_recipe
 
     root = Path(args.datasets or os.environ.get("KERAS_SR_DATA")
                 or REPO.parent / "shared" / "datasets")
@@ -143,16 +133,24 @@ def main(argv=None):
             from keras_sr import models
 
             channels = int(models.get(name, scale=scale).input_shape[-1])
-            lr, hr = sample_patches(train_images, scale, args.patch_size, args.patches,
-                                    channels=channels, seed=args.seed)
+            settings = recipe_settings(name, epochs=args.qat_epochs,
+                                       learning_rate=args.qat_lr, loss=args.qat_loss,
+                                       patches=args.patches, patch_size=args.patch_size,
+                                       tanh_target=args.tanh_target, seed=args.seed)
+            if args.keep_transposed:
+                settings["subpixel"] = False
+            lr, hr = sample_patches(train_images, scale, settings["patch_size"],
+                                    settings["patches"], channels=channels, seed=args.seed)
             model, how = build_float_model(name, scale, lr, hr, args.float_epochs, args.seed,
                                            weights=weight_files.get(name))
             calib = lr[:128]
+            # PTQ starts from the recipe's float rewrites (tanh ranges, sub-pixel convs)
             int8_source = model  # the float model scored below stays the original
-            if args.tanh_target > 0:
-                int8_source, _ = equalize_tanh_ranges(model, lr[:256], target=args.tanh_target)
+            if settings["tanh_target"] > 0:
+                int8_source, _ = equalize_tanh_ranges(model, lr[:256],
+                                                      target=settings["tanh_target"])
             subpixel = []
-            if not args.keep_transposed:
+            if settings["subpixel"]:
                 int8_source, subpixel = as_subpixel(int8_source)
             ptq_plain = export_tflite(int8_source, Path(tmp) / f"{name}_ptq_plain.tflite",
                                       quantize="int8-ptq", representative_data=calib)
@@ -162,20 +160,12 @@ def main(argv=None):
                                                                 strength=args.equalize)
             ptq = export_tflite(ptq_source, Path(tmp) / f"{name}_ptq.tflite",
                                 quantize="int8-ptq", representative_data=calib)
-            qat_model = quantize_model(int8_source, activation_range=args.activation_range,
-                                       calibration_data=calib, calibration=args.calibration)
-            fine_tune(qat_model, lr, hr, epochs=args.qat_epochs, learning_rate=args.qat_lr,
-                      batch_size=args.qat_batch_size, loss=args.qat_loss, seed=args.seed,
-                      decay=None if args.qat_decay == "none" else args.qat_decay,
-                      steps_per_execution=args.qat_steps_per_execution)
+            qat_model, record = run_recipe(model, lr, hr, settings, verbose=0)
             qat = export_tflite(qat_model, Path(tmp) / f"{name}_qat.tflite",
                                 quantize="int8-qat")
             row = {"model": name, "scale": scale, "channels": channels, "float_weights": how,
                    "date": time.strftime("%Y-%m-%d"), "settings": settings,
-                   "qat_epochs": args.qat_epochs, "qat_loss": args.qat_loss,
-                   "qat_decay": args.qat_decay, "activation_range": args.activation_range,
-                   "calibration": args.calibration,
-                   "tanh_target": args.tanh_target, "patches": args.patches,
+                   "recipe": record["recipe"],
                    "ptq_equalize": args.equalize, "ptq_equalized_convs": sorted(equalized),
                    "transposed_conv_as_subpixel": subpixel,
                    "sets": {}}

@@ -1,8 +1,10 @@
 """Export a keras_sr model to TFLite: the same options as ``keras-sr export``.
 
     python export/to_tflite.py --model espcn --scale 3 --weights pretrained \
-        --quantize int8-qat --qat-epochs 2 --train-dir ../shared/datasets/T91 \
-        --io uint8 --verify ../shared/datasets/Set5 --max-psnr-drop 0.1 --out espcn_x3.tflite
+        --quantize int8-qat --io uint8 --verify $KERAS_SR_DATA/Set5 --out espcn_x3.tflite
+
+``--quantize int8-qat`` is THE recipe (``keras_sr.quantization.recipe``): the shipped QAT
+state for ``--weights pretrained``, else a recipe run (see ``--qat-retrain``).
 """
 
 import argparse
@@ -13,7 +15,8 @@ from keras_sr.commands import export as command
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="to_tflite.py",
-                                     description=command.__doc__.splitlines()[0])
+                                     description=command.__doc__.splitlines()[0],
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     command.add_arguments(parser)
     return command.run(parser.parse_args(argv))
 

@@ -73,7 +73,7 @@ def test_pretrained_unavailable_message(tmp_path, monkeypatch):
     monkeypatch.setattr(models, "load_weights", missing)
     args = _parse(export_command, ["--model", "espcn", "--scale", "3",
                                    "--out", str(tmp_path / "x.tflite")])
-    with pytest.raises(SystemExit, match="--weights pretrained is not available"):
+    with pytest.raises(FileNotFoundError, match="--weights pretrained is not available"):
         export_command.run(args)
 
 
@@ -135,13 +135,14 @@ def test_ptq_equalization_recovers_fsrcnn_first_layer(tmp_path, datasets_dir):
 def test_equalize_out_of_range_is_refused(tmp_path):
     argv = ["--model", "fsrcnn", "--scale", "3", "--quantize", "int8-ptq", "--equalize",
             "2", "--out", str(tmp_path / "a.tflite")]
-    assert export_command.run(_parse(export_command, argv)) == 2
+    with pytest.raises(ValueError, match="--equalize must be in"):
+        export_command.run(_parse(export_command, argv))
 
 
 def test_qat_export_rewrites_the_deconvolution_before_quantizing(tmp_path, hr_dir):
     out = tmp_path / "fsrcnn_qat.tflite"
-    argv = ["--model", "fsrcnn", "--scale", "3", "--quantize", "int8-qat", "--qat-epochs",
-            "0", "--patches", "8", "--patch-size", "12", "--train-dir", str(hr_dir),
+    argv = ["--model", "fsrcnn", "--scale", "3", "--quantize", "int8-qat", "--qat-retrain",
+            "--qat-epochs", "0", "--patches", "8", "--patch-size", "12", "--train-dir", str(hr_dir),
             "--out", str(out)]
     assert export_command.run(_parse(export_command, argv)) == 0
     ops = list_ops(out)
@@ -154,3 +155,33 @@ def test_qat_export_rewrites_the_deconvolution_before_quantizing(tmp_path, hr_di
     argv[-1] = str(kept)
     assert export_command.run(_parse(export_command, argv + ["--keep-transposed"])) == 0
     assert "TRANSPOSE_CONV" in [op["op"] for op in list_ops(kept)]
+
+
+def test_a_saved_qat_state_is_converted_without_training(tmp_path, hr_dir, monkeypatch):
+    import keras_sr.export.qat as qat
+
+    state = tmp_path / "states" / "espcn_x3_c1.qat.weights.h5"
+    first = tmp_path / "first.tflite"
+    argv = ["--model", "espcn", "--scale", "3", "--channels", "1", "--quantize", "int8-qat",
+            "--qat-retrain", "--qat-epochs", "1", "--patches", "16", "--patch-size", "12",
+            "--train-dir", str(hr_dir), "--save-qat-state", str(state), "--out", str(first)]
+    assert export_command.run(_parse(export_command, argv)) == 0
+    monkeypatch.setattr(qat, "QAT_STATES_DIR", state.parent)
+    monkeypatch.setattr(qat.recipe, "run_recipe", None)  # calling it would fail
+    second = tmp_path / "second.tflite"
+    argv = ["--model", "espcn", "--scale", "3", "--channels", "1", "--quantize", "int8-qat",
+            "--out", str(second)]
+    assert export_command.run(_parse(export_command, argv)) == 0
+    assert json.loads(second.with_suffix(".json").read_text())["qat"]["qat_state"] == \
+        state.name
+    lr = np.random.default_rng(0).uniform(0, 1, (1, 20, 20, 1)).astype("float32")
+    from keras_sr.runtime import TFLiteModel
+
+    np.testing.assert_array_equal(TFLiteModel(first)(lr), TFLiteModel(second)(lr))
+
+
+def test_qat_only_flags_are_refused_without_int8_qat(tmp_path):
+    argv = ["--model", "espcn", "--scale", "3", "--quantize", "float16", "--qat-retrain",
+            "--out", str(tmp_path / "a.tflite")]
+    with pytest.raises(ValueError, match="--qat-retrain needs --quantize int8-qat"):
+        export_command.run(_parse(export_command, argv))
