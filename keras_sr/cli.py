@@ -33,6 +33,7 @@ COMMANDS = {
     "upscale": "upscale an image with a model or a .tflite file (tiled)",
     "export": "export a model to TFLite (float, float16, dynamic, int8 PTQ or QAT)",
     "models": "list the available models with parameters and MACs per pixel",
+    "import": "import a PyTorch checkpoint (read safely) as a keras_sr .keras model",
 }
 
 # Lines that TensorFlow, its converter and its C++ libraries write straight to file
@@ -64,7 +65,8 @@ class _DefaultsHelpFormatter(argparse.HelpFormatter):
 
 
 def _load(name):
-    return importlib.import_module("keras_sr.commands." + name.replace("-", "_"))
+    module = {"import": "import_"}.get(name, name.replace("-", "_"))  # `import` is a keyword
+    return importlib.import_module("keras_sr.commands." + module)
 
 
 def build_parser(argv_command=None):

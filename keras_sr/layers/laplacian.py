@@ -41,7 +41,8 @@ class BilinearUpsampling(keras.initializers.Initializer):
         return {}
 
 
-def laplacian_pyramid_stage(features, image, channels, filters=64, depth=10, name="level"):
+def laplacian_pyramid_stage(features, image, channels, filters=64, depth=10, name="level",
+                            use_bias=True, negative_slope=0.2):
     """One LapSRN level: predicts the x2 residual and adds it to the upsampled image.
 
     Feature branch: ``depth`` 3x3 convs with leaky ReLU (0.2), a 4x4 stride-2 transposed
@@ -56,6 +57,8 @@ def laplacian_pyramid_stage(features, image, channels, filters=64, depth=10, nam
         filters: int, feature channels.
         depth: int, conv layers in the feature branch.
         name: str, name of the level; its output layer is ``name`` itself.
+        use_bias: bool, the feature-branch and residual convs have biases.
+        negative_slope: float, slope of the leaky ReLUs (0.2).
 
     Returns:
         ``(features_up, image_up)``: ``(batch, 2H, 2W, filters)`` and
@@ -63,12 +66,15 @@ def laplacian_pyramid_stage(features, image, channels, filters=64, depth=10, nam
     """
     x = features
     for i in range(1, depth + 1):
-        x = layers.Conv2D(filters, 3, padding="same", name=f"{name}_conv{i}")(x)
-        x = layers.LeakyReLU(negative_slope=0.2, name=f"{name}_act{i}")(x)
-    x = layers.Conv2DTranspose(filters, 4, strides=2, padding="same",
+        x = layers.Conv2D(filters, 3, padding="same", use_bias=use_bias,
+                          name=f"{name}_conv{i}")(x)
+        x = layers.LeakyReLU(negative_slope=negative_slope, name=f"{name}_act{i}")(x)
+    x = layers.Conv2DTranspose(filters, 4, strides=2, padding="same", use_bias=use_bias,
                                name=f"{name}_feature_up")(x)
-    features_up = layers.LeakyReLU(negative_slope=0.2, name=f"{name}_feature_up_act")(x)
-    residual = layers.Conv2D(channels, 3, padding="same", name=f"{name}_residual")(features_up)
+    features_up = layers.LeakyReLU(negative_slope=negative_slope,
+                                   name=f"{name}_feature_up_act")(x)
+    residual = layers.Conv2D(channels, 3, padding="same", use_bias=use_bias,
+                             name=f"{name}_residual")(features_up)
     image_up = layers.Conv2DTranspose(channels, 4, strides=2, padding="same", use_bias=False,
                                       kernel_initializer=BilinearUpsampling(),
                                       name=f"{name}_image_up")(image)

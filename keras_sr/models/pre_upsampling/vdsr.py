@@ -13,7 +13,7 @@ from keras_sr.models.common import check_channels, check_scale, lr_input, pre_up
 SCALES = (2, 3, 4)
 
 
-def vdsr(scale=3, channels=1, filters=64, depth=20, pre_upsampled=False):
+def vdsr(scale=3, channels=1, filters=64, depth=20, pre_upsampled=False, use_bias=True):
     """Build VDSR.
 
     Args:
@@ -22,6 +22,8 @@ def vdsr(scale=3, channels=1, filters=64, depth=20, pre_upsampled=False):
         filters: int, channels of the hidden convs (64).
         depth: int, number of conv layers (20).
         pre_upsampled: bool, the input is already bicubic-upsampled.
+        use_bias: bool, the convs have biases (True); False for checkpoints trained
+            without (the reference PyTorch VDSR).
 
     Returns:
         ``keras.Model`` named ``vdsr`` mapping ``lr`` to ``sr`` = upsampled input + residual.
@@ -35,7 +37,8 @@ def vdsr(scale=3, channels=1, filters=64, depth=20, pre_upsampled=False):
     x = upsampled
     for i in range(1, depth):
         x = keras.layers.Conv2D(filters, 3, padding="same", activation="relu",
-                                name=f"conv{i}")(x)
-    residual = keras.layers.Conv2D(channels, 3, padding="same", name=f"conv{depth}")(x)
+                                use_bias=use_bias, name=f"conv{i}")(x)
+    residual = keras.layers.Conv2D(channels, 3, padding="same", use_bias=use_bias,
+                                   name=f"conv{depth}")(x)
     sr = keras.layers.Add(dtype="float32", name="sr")([upsampled, residual])
     return keras.Model(lr, sr, name="vdsr")

@@ -15,7 +15,8 @@ from keras_sr.models.common import check_channels, check_scale, lr_input
 SCALES = (2, 4, 8)
 
 
-def lapsrn(scale=4, channels=1, filters=64, depth=10, pyramid=False):
+def lapsrn(scale=4, channels=1, filters=64, depth=10, pyramid=False, use_bias=True,
+           negative_slope=0.2):
     """Build LapSRN up to ``scale``.
 
     Args:
@@ -26,6 +27,9 @@ def lapsrn(scale=4, channels=1, filters=64, depth=10, pyramid=False):
         pyramid: bool. False (inference): one output ``sr`` at ``scale``. True
             (training): a dict of outputs ``{"sr_x2": ..., "sr_x4": ..., ...}``, one per
             level, so ``fit`` can take one target per level.
+        use_bias: bool, the convs (not the bilinear image-branch ones) have biases
+            (True); False for checkpoints trained without (the PyTorch LapSRN).
+        negative_slope: float, slope of every leaky ReLU (0.2).
 
     Returns:
         ``keras.Model`` named ``lapsrn``.
@@ -34,15 +38,18 @@ def lapsrn(scale=4, channels=1, filters=64, depth=10, pyramid=False):
     channels = check_channels("lapsrn", channels)
     layers = keras.layers
     lr = lr_input(channels)
-    features = layers.Conv2D(filters, 3, padding="same", name="input_conv")(lr)
-    features = layers.LeakyReLU(negative_slope=0.2, name="input_act")(features)
+    features = layers.Conv2D(filters, 3, padding="same", use_bias=use_bias,
+                             name="input_conv")(lr)
+    features = layers.LeakyReLU(negative_slope=negative_slope, name="input_act")(features)
     image = lr
     outputs = {}
     level_scale = 1
     while level_scale < scale:
         level_scale *= 2
         features, image = laplacian_pyramid_stage(features, image, channels, filters, depth,
-                                                  name=f"level_x{level_scale}")
+                                                  name=f"level_x{level_scale}",
+                                                  use_bias=use_bias,
+                                                  negative_slope=negative_slope)
         outputs[f"sr_x{level_scale}"] = layers.Identity(dtype="float32",
                                                         name=f"sr_x{level_scale}")(image)
     if pyramid:
