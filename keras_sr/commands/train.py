@@ -16,6 +16,10 @@ def add_arguments(parser):
     parser.add_argument("--steps-per-epoch", type=int, help="override steps_per_epoch")
     parser.add_argument("--no-resume", action="store_true",
                         help="start afresh even if output_dir holds a checkpoint")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="check the config and print what a run would do (data found, "
+                             "model and parameters, steps, learning rates, output folder) "
+                             "without training")
 
 
 def select_backend(wanted):
@@ -62,9 +66,14 @@ def run(args):
             config[key] = value
 
     from keras_sr.training.config import ConfigError
-    from keras_sr.training.trainer import train
+    from keras_sr.training.trainer import describe, summary_lines, train
 
     try:
+        if args.dry_run:
+            for line in summary_lines(describe(config, resume=not args.no_resume)):
+                print(f"keras-sr train: {line}")
+            print("keras-sr train: dry run: the config is valid; nothing was trained")
+            return 0
         result = train(config, resume=not args.no_resume)
     except (ConfigError, FileNotFoundError, ValueError) as error:
         print(f"keras-sr train: error: {error}", file=sys.stderr)

@@ -232,6 +232,84 @@ def build_training_model(config, model):
     return wrapper
 
 
+# --------------------------------------------------------------------------- summary
+def _weights_status(spec):
+    """What ``weights`` names and whether it is there (for the summary)."""
+    if spec is None:
+        return "random initialisation"
+    if spec == "pretrained":
+        return "the shipped weights (pretrained)"
+    path = Path(spec["file"] if isinstance(spec, dict) else spec)
+    how = " (transfer from another scale)" if isinstance(spec, dict) and spec.get("transfer") \
+        else ""
+    if path.is_file():
+        return f"{path}{how}"
+    return (f"{path}{how}: MISSING; a staged recipe trains its parent first (see the "
+            "config's comments)")
+
+
+def describe(config, resume=True):
+    """What a run of ``config`` would do, without training: the dry run and start-up summary.
+
+    Args:
+        config: dict or path of a YAML/JSON config.
+        resume: whether a checkpoint in ``output_dir`` would be resumed.
+
+    Returns:
+        dict: ``config`` (complete), ``data`` (``{key: [(folder, image count), ...]}``),
+        ``params`` and ``trainable_params`` (ints), ``weights`` (str), ``steps`` (total
+        optimizer steps), ``rates`` (``[(step, learning rate), ...]`` at 0, 1/4, 1/2, 3/4
+        and the end), ``output_dir`` and ``resume_epoch`` (int or None).
+
+    Raises:
+        ConfigError / FileNotFoundError: as ``train`` would, before any work.
+    """
+    config = read_config(load_mapping(config))
+    data = {}
+    for key in ("train", "train_lr", "val"):
+        if config["data"][key]:
+            data[key] = [(folder, len(list_images(folder)))
+                         for folder in _folders(config["data"][key], f"data.{key}")]
+    model = models.get(config["model"], scale=config["scale"], channels=config["channels"],
+                       **config["model_args"])
+    if config["trainable"]:
+        layer_options.set_trainable(model, config["trainable"])
+    trainable = sum(int(keras.ops.size(w)) for w in model.trainable_weights)
+    total = config["epochs"] * config["steps_per_epoch"]
+    rate = build_schedule(config)
+    points = sorted({0, total // 4, total // 2, 3 * total // 4, total})
+    out = Path(config["output_dir"])
+    state = cb.read_state(out / "checkpoints") if resume else None
+    return {"config": config, "data": data, "params": int(model.count_params()),
+            "trainable_params": trainable, "weights": _weights_status(config["weights"]),
+            "steps": total, "rates": [(p, schedules.rate_at(rate, p)) for p in points],
+            "output_dir": str(out), "resume_epoch": int(state["epoch"]) if state else None}
+
+
+def summary_lines(info):
+    """``describe``'s dict as the lines ``keras-sr train`` prints."""
+    config = info["config"]
+    lines = []
+    for key, folders in info["data"].items():
+        lines.append(f"data.{key}: " + ", ".join(f"{folder} ({count} images)"
+                                                 for folder, count in folders))
+    lines.append(f"model: {config['model']} x{config['scale']}, {config['channels']} "
+                 f"channel(s), {info['params']:,} parameters"
+                 + (f" ({info['trainable_params']:,} trainable)"
+                    if info["trainable_params"] != info["params"] else ""))
+    lines.append(f"weights: {info['weights']}")
+    lines.append(f"steps: {config['epochs']} epochs x {config['steps_per_epoch']} = "
+                 f"{info['steps']:,}, batch {config['data']['batch_size']} of "
+                 f"{config['data']['patch_size']}x{config['data']['patch_size']} LR patches")
+    lines.append(f"schedule: {config['schedule']['name']}, learning rate "
+                 + ", ".join(f"{rate:.3g} at step {step:,}" for step, rate in info["rates"]))
+    where = info["output_dir"]
+    if info["resume_epoch"] is not None:
+        where += f" (holds a checkpoint: resumes at epoch {info['resume_epoch']})"
+    lines.append(f"output: {where}")
+    return lines
+
+
 # --------------------------------------------------------------------------- driver
 def _tensorboard_installed():
     return importlib.util.find_spec("tensorboard") is not None
@@ -267,11 +345,12 @@ def train(config, resume=True, log=print, extra_callbacks=()):
     if given.get("distribution") == "multi_worker":
         strategy, cluster = distribute.multi_worker_strategy()   # before TensorFlow runs any op
     config = read_config(given)
-    for key in ("train", "train_lr", "val"):   # fail fast: missing or empty folders
-        if config["data"][key]:
-            _folders(config["data"][key], f"data.{key}")
-    out = Path(config["output_dir"])
     chief = cluster is None or cluster["is_chief"]
+    info = describe(config, resume)   # fails fast: missing or empty folders, bad weights
+    if chief:
+        for line in summary_lines(info):
+            log(f"keras-sr: {line}")
+    out = Path(config["output_dir"])
     work = out if chief else out / f"workertemp_{cluster['task_index']}"
     ckpt_dir = work / "checkpoints"
     work.mkdir(parents=True, exist_ok=True)
@@ -372,4 +451,5 @@ def train(config, resume=True, log=print, extra_callbacks=()):
 
 
 __all__ = ["train", "build_model", "build_loss", "build_optimizer", "build_schedule",
-           "build_train_data", "build_training_model", "resolve_folder"]
+           "build_train_data", "build_training_model", "resolve_folder", "describe",
+           "summary_lines"]
