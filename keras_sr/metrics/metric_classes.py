@@ -72,7 +72,11 @@ class PSNR(_PerImageMean):
         dtype: dtype of the result.
 
     Example:
-        >>> model.compile(optimizer="adam", loss="mae", metrics=[PSNR(crop_border=3)])
+        >>> import numpy as np
+        >>> metric = PSNR()  # in training: model.compile(..., metrics=[PSNR(crop_border=3)])
+        >>> metric.update_state(np.zeros((1, 8, 8, 1)), np.full((1, 8, 8, 1), 0.1))
+        >>> round(float(metric.result()), 3)  # MSE 0.01 -> 10 log10(1 / 0.01)
+        20.0
     """
 
     metric_fn = staticmethod(psnr)

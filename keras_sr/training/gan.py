@@ -58,11 +58,17 @@ class GANTrainer(keras.Model):
     runs the generator. Torch backend: not supported.
 
     Example:
+        >>> import numpy as np
+        >>> from keras_sr import models
+        >>> generator = models.get("espcn", scale=2, channels=3)
+        >>> discriminator = models.get("patch_discriminator", channels=3, filters=8)
         >>> trainer = GANTrainer(generator, discriminator, ema_decay=0.999)
         >>> trainer.compile(keras.optimizers.Adam(1e-4), keras.optimizers.Adam(1e-4),
-        ...                 loss={"l1": 0.01, "content": 1.0,
-        ...                       "gan": {"weight": 0.005, "kind": "relativistic"}})
-        >>> trainer.fit(dataset_of_lr_hr_pairs, epochs=...)  # doctest: +SKIP
+        ...                 loss={"l1": 0.01, "gan": {"weight": 0.005, "kind": "relativistic"}})
+        >>> lr, hr = np.zeros((2, 16, 16, 3), "float32"), np.zeros((2, 32, 32, 3), "float32")
+        >>> history = trainer.fit(lr, hr, epochs=1, verbose=0)  # ESRGAN adds "content": 1.0
+        >>> tuple(trainer(lr).shape)
+        (2, 32, 32, 3)
     """
 
     def __init__(self, generator, discriminator, d_steps=1, adversarial_start_step=0,
