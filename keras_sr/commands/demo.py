@@ -304,7 +304,7 @@ def run(args):
         "callbacks": {"images_every": 0, "tensorboard": False, "plot": True,
                       "verbose": 2},
     }
-    from keras_sr.evaluation import evaluate
+    from keras_sr.inference.evaluate import evaluate
 
     def validate(model):
         return evaluate(model, val_folder, SCALE, progress=False)["psnr_y"]
@@ -394,7 +394,7 @@ def run(args):
 
 def _score_tflite(path, test_folder):
     """``evaluate`` of a ``.tflite`` file on ``test_folder``; None (and a note) on failure."""
-    from keras_sr.evaluation import evaluate
+    from keras_sr.inference.evaluate import evaluate
 
     try:
         from keras_sr.runtime import TFLiteModel
@@ -412,7 +412,7 @@ def _comparison(model, test_folder, path):
 
     from keras_sr.data.datasets import validation_images
     from keras_sr.image.io import write_image
-    from keras_sr.evaluation import bicubic_upscale
+    from keras_sr.metrics.protocol import bicubic_upscale
     from keras_sr.inference.predict import upscale_array
     from keras_sr.training.callbacks import comparison_grid
 

@@ -58,7 +58,7 @@ def format_table(result):
 def run(args):
     """Evaluate, print the table, optionally write JSON; returns the exit status."""
     from keras_sr.data.benchmark_sets import DatasetNotFoundError
-    from keras_sr.evaluation import evaluate
+    from keras_sr.inference.evaluate import evaluate
 
     try:
         model = "bicubic" if args.model == "bicubic" else _build_model(args)

@@ -3,17 +3,14 @@
 import numpy as np
 
 
-def _round8(x):
-    return np.round(np.clip(x, 0.0, 1.0) * 255.0) / 255.0
-
-
 def verify_tflite(tflite_path, model, image_dir, scale, max_psnr_drop=None,
                   max_images=None, num_threads=None):
     """Upscale a folder of HR images' bicubic LR with Keras and TFLite; compare the scores.
 
-    Protocol of the SR tables: HR modcropped to ``scale``, LR by MATLAB bicubic
-    rounded to 8 bits, SR rounded to 8 bits, PSNR / SSIM on the Y channel with
-    ``scale`` px shaved.
+    Scored by the protocol of the SR tables, ``keras_sr.metrics.protocol``: HR
+    modcropped to ``scale``, LR by MATLAB bicubic rounded to 8 bits, SR rounded to 8
+    bits, PSNR / SSIM on the Y channel (grey images as they are) with ``scale`` px
+    shaved.
 
     Args:
         tflite_path: the ``.tflite`` file.
@@ -31,32 +28,23 @@ def verify_tflite(tflite_path, model, image_dir, scale, max_psnr_drop=None,
         ``ssim_tflite``, ``psnr_drop``, ``ssim_drop``, ``max_psnr_drop``, ``passed`` and
         ``per_image`` (list of dicts).
     """
-    from keras import ops
-
     from keras_sr.image.io import list_images, read_image
-    from keras_sr.image.resize import bicubic_degrade, modcrop
     from keras_sr.runtime import TFLiteModel
     from keras_sr.inference.predict import upscale_array
-    from keras_sr.metrics import psnr, ssim
+    from keras_sr.metrics.protocol import score_image
 
     tflite = TFLiteModel(tflite_path, num_threads=num_threads)
     paths = list_images(image_dir)[:max_images]
 
-    def score(hr, sr):
-        args = dict(crop_border=scale, y_channel=True)
-        return (float(ops.convert_to_numpy(psnr(hr, sr, **args))),
-                float(ops.convert_to_numpy(ssim(hr, sr, **args))))
-
     rows = []
     for path in paths:
-        hr = modcrop(read_image(path), scale)
-        lr = _round8(np.asarray(ops.convert_to_numpy(bicubic_degrade(hr, scale))))
+        hr = read_image(path, mode=None)
         row = {"name": path.name}
-        row["psnr_tflite"], row["ssim_tflite"] = score(
-            hr, _round8(upscale_array(tflite, lr, scale=scale)))
+        row["psnr_tflite"], row["ssim_tflite"] = score_image(
+            hr, scale, lambda lr: upscale_array(tflite, lr, scale=scale))
         if model is not None:
-            row["psnr_keras"], row["ssim_keras"] = score(
-                hr, _round8(upscale_array(model, lr, scale=scale)))
+            row["psnr_keras"], row["ssim_keras"] = score_image(
+                hr, scale, lambda lr: upscale_array(model, lr, scale=scale))
         rows.append(row)
 
     def mean(key):

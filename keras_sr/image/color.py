@@ -7,7 +7,8 @@ float in [0, 1], so the outputs are the same values divided by 255:
 
 from keras import ops
 
-_Y = (65.481, 128.553, 24.966)
+# Luma weights of R, G, B in [0, 1] giving Y in 8-bit levels (MATLAB rgb2ycbcr).
+Y_WEIGHTS = (65.481, 128.553, 24.966)
 _CB = (-37.797, -74.203, 112.0)
 _CR = (112.0, -93.786, -18.214)
 _OFFSET = (16.0, 128.0, 128.0)
@@ -37,7 +38,7 @@ def rgb_to_y(images):
         235.0...
     """
     images = _check_rgb(images, "rgb_to_y")
-    weights = ops.convert_to_tensor(_Y, dtype=images.dtype)
+    weights = ops.convert_to_tensor(Y_WEIGHTS, dtype=images.dtype)
     y = ops.sum(images * weights, axis=-1, keepdims=True)
     return (y + 16.0) / 255.0
 
@@ -52,7 +53,7 @@ def rgb_to_ycbcr(images):
         Float ``(..., 3)``: Y in [16, 235]/255, Cb and Cr in [16, 240]/255.
     """
     images = _check_rgb(images, "rgb_to_ycbcr")
-    matrix = ops.convert_to_tensor([_Y, _CB, _CR], dtype=images.dtype)  # (3 out, 3 in)
+    matrix = ops.convert_to_tensor([Y_WEIGHTS, _CB, _CR], dtype=images.dtype)  # (3 out, 3 in)
     out = ops.matmul(images, ops.transpose(matrix))
     offset = ops.convert_to_tensor(_OFFSET, dtype=images.dtype)
     return (out + offset) / 255.0
@@ -71,7 +72,10 @@ def ycbcr_to_rgb(images):
     if images.shape[-1] != 3:
         raise ValueError("ycbcr_to_rgb expects YCbCr images with 3 channels in the last axis; "
                          f"got shape {tuple(images.shape)}")
-    matrix = ops.convert_to_tensor([_Y, _CB, _CR], dtype="float32")
+    matrix = ops.convert_to_tensor([Y_WEIGHTS, _CB, _CR], dtype="float32")
     inverse = ops.cast(ops.linalg.inv(matrix), images.dtype)
     offset = ops.convert_to_tensor(_OFFSET, dtype=images.dtype)
     return ops.matmul(images * 255.0 - offset, ops.transpose(inverse))
+
+
+__all__ = ["rgb_to_y", "rgb_to_ycbcr", "ycbcr_to_rgb", "Y_WEIGHTS"]

@@ -6,9 +6,15 @@ pixels come out the way a viewer shows them. Writes lossless files (PNG by defau
 atomically. SR papers store HR images losslessly; ``check_lossless`` warns when a
 training set is stored as JPEG or lossy WebP, whose block artefacts a model would learn.
 
-Alpha: by default a transparent image is composited over white (what viewers show);
-``alpha="black"`` composites over black and ``alpha="drop"`` keeps the colour channels
-as stored.
+Alpha: by default a transparent image is composited over white (what viewers show),
+with an ``AlphaFlattenedWarning`` when some pixel is not opaque; ``alpha="black"``
+composites over black, ``alpha="drop"`` keeps the colour channels as stored, and
+``alpha="keep"`` returns the alpha channel beside the colour (``(rgb, alpha)``) so it
+can be resized and written back. ``image_mode`` tells, from the header only, whether a
+file is greyscale or colour and has alpha (greyscale in, greyscale out).
+
+Files are written atomically (a temporary file in the same folder, then renamed) with
+the usual permissions: those of the file replaced, else ``0666`` less the umask.
 """
 
 import os
@@ -20,9 +26,11 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from keras_sr.image.color import Y_WEIGHTS
+
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
 MODES = (None, "RGB", "L", "Y")
-ALPHA = ("white", "black", "drop")
+ALPHA = ("white", "black", "drop", "keep")
 _WRITE_FORMATS = {".png": "PNG", ".bmp": "BMP", ".tif": "TIFF", ".tiff": "TIFF",
                   ".webp": "WEBP"}
 # EXIF orientation (tag 0x0112) -> numpy transform giving the upright image.
@@ -44,6 +52,10 @@ class ImageReadError(ValueError):
 
 class LossyImageWarning(UserWarning):
     """Training images are stored with lossy compression (JPEG or lossy WebP)."""
+
+
+class AlphaFlattenedWarning(UserWarning):
+    """A transparent image was composited onto a background (its alpha is lost)."""
 
 
 def _png_header(path):
@@ -107,11 +119,15 @@ def _pil_to_float(image, path):
     return array
 
 
-def _apply_alpha(array, alpha):
-    """Drop or composite the alpha channel of a 2- or 4-channel array."""
+def _apply_alpha(array, alpha, path):
+    """Drop or composite the alpha channel of a 2- or 4-channel array (warn if it mattered)."""
     colour, a = array[..., :-1], array[..., -1:]
     if alpha == "drop":
         return colour
+    if np.any(a < 1.0):
+        warnings.warn(f"{path}: transparent pixels composited onto {alpha} and the alpha "
+                      "channel dropped (read_image(..., alpha='keep') keeps it)",
+                      AlphaFlattenedWarning, stacklevel=3)
     background = 1.0 if alpha == "white" else 0.0
     return colour * a + background * (1.0 - a)
 
@@ -129,7 +145,8 @@ def _to_mode(array, mode):
     if mode == "L":  # full-range BT.601 luma, as Pillow's convert("L") without rounding
         return (0.299 * r + 0.587 * g + 0.114 * b).astype(np.float32)
     # "Y": studio-range BT.601 (MATLAB rgb2ycbcr), the same as keras_sr.image.color.rgb_to_y
-    return ((16.0 + 65.481 * r + 128.553 * g + 24.966 * b) / 255.0).astype(np.float32)
+    w_r, w_g, w_b = Y_WEIGHTS
+    return ((16.0 + w_r * r + w_g * g + w_b * b) / 255.0).astype(np.float32)
 
 
 def read_image(path, mode="RGB", alpha="white"):
@@ -142,11 +159,15 @@ def read_image(path, mode="RGB", alpha="white"):
             (one channel, full-range BT.601 luma ``0.299 R + 0.587 G + 0.114 B``),
             ``"Y"`` (one channel, studio-range BT.601 Y in [16, 235]/255 as MATLAB's
             ``rgb2ycbcr``) or ``None`` (as stored: 1 channel for greyscale, 3 for colour).
-        alpha: how transparency is removed: ``"white"`` (default, composite over white),
-            ``"black"`` (composite over black) or ``"drop"`` (ignore alpha).
+        alpha: what happens to transparency: ``"white"`` (default, composite over
+            white, warning ``AlphaFlattenedWarning`` when a pixel is not opaque),
+            ``"black"`` (composite over black, same warning), ``"drop"`` (ignore alpha)
+            or ``"keep"`` (return it separately, see Returns).
 
     Returns:
-        ``np.ndarray`` float32 ``(height, width, channels)`` in [0, 1].
+        ``np.ndarray`` float32 ``(height, width, channels)`` in [0, 1]; with
+        ``alpha="keep"`` a pair ``(image, alpha)`` where ``alpha`` is float32
+        ``(height, width, 1)`` in [0, 1], or None when the file has no alpha channel.
 
     Raises:
         FileNotFoundError: the file does not exist.
@@ -179,11 +200,73 @@ def read_image(path, mode="RGB", alpha="white"):
     except (OSError, SyntaxError, ValueError, struct.error, EOFError) as err:
         raise ImageReadError(f"{path}: cannot decode image, file corrupt or truncated "
                              f"({type(err).__name__}: {err})") from err
+    array = _ORIENT.get(orientation, _ORIENT[1])(np.clip(array, 0.0, 1.0))
+    opacity = None
     if array.shape[-1] in (2, 4):
-        array = _apply_alpha(array, alpha)
-    array = np.clip(array, 0.0, 1.0)
-    array = _ORIENT.get(orientation, _ORIENT[1])(array)
-    return np.ascontiguousarray(_to_mode(array, mode), dtype=np.float32)
+        if alpha == "keep":
+            array, opacity = array[..., :-1], np.ascontiguousarray(array[..., -1:])
+        else:
+            array = _apply_alpha(array, alpha, path)
+    array = np.ascontiguousarray(_to_mode(array, mode), dtype=np.float32)
+    return (array, opacity) if alpha == "keep" else array
+
+
+# Pillow mode -> what read_image(mode=None) gives: grey or colour, with or without alpha.
+_STORED_MODE = {"1": "L", "L": "L", "I": "L", "F": "L", "LA": "LA", "La": "LA", "PA": "RGBA",
+                "RGB": "RGB", "RGBX": "RGB", "CMYK": "RGB", "YCbCr": "RGB", "LAB": "RGB",
+                "HSV": "RGB", "RGBA": "RGBA", "RGBa": "RGBA"}
+
+
+def image_mode(path):
+    """How an image file stores its pixels, read from the header only.
+
+    Args:
+        path: str or Path of an image file.
+
+    Returns:
+        ``"L"`` (greyscale), ``"LA"`` (greyscale with alpha), ``"RGB"`` or ``"RGBA"``;
+        ``read_image(path, mode=None)`` gives 1 channel for ``"L"``/``"LA"`` and 3 for
+        ``"RGB"``/``"RGBA"``.
+
+    Raises:
+        FileNotFoundError: the file does not exist.
+        ImageReadError: the file is not a recognised image.
+
+    Example:
+        >>> import tempfile, numpy as np
+        >>> path = Path(tempfile.mkdtemp()) / "grey.png"
+        >>> _ = write_image(path, np.zeros((4, 4, 1)))
+        >>> image_mode(path)
+        'L'
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"image_mode: no such image file: {path}")
+    try:
+        with Image.open(path) as image:
+            mode = image.mode
+            if mode == "P":
+                return "RGBA" if "transparency" in image.info else "RGB"
+    except UnidentifiedImageError as err:
+        raise ImageReadError(f"{path}: not a recognised image file ({err})") from err
+    except (OSError, SyntaxError, ValueError, struct.error, EOFError) as err:
+        raise ImageReadError(f"{path}: cannot read the image header ({err})") from err
+    if mode.startswith("I;16"):
+        return "L"
+    if mode not in _STORED_MODE:
+        raise ImageReadError(f"{path}: unsupported pixel mode {mode!r}")
+    return _STORED_MODE[mode]
+
+
+def _file_mode(path):
+    """Permissions for a new file at ``path``: the replaced file's, else 0666 less umask."""
+    try:
+        return os.stat(path).st_mode & 0o777
+    except FileNotFoundError:
+        pass
+    mask = os.umask(0o022)  # the only portable way to read the umask is to set it
+    os.umask(mask)
+    return 0o666 & ~mask
 
 
 def _to_uint8(array, path):
@@ -192,9 +275,9 @@ def _to_uint8(array, path):
         array = array[0]
     if array.ndim == 3 and array.shape[-1] == 1:
         array = array[..., 0]
-    if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[-1] not in (3, 4)):
+    if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[-1] not in (2, 3, 4)):
         raise ValueError(f"write_image({path}): expected an array (H, W), (H, W, 1), "
-                         f"(H, W, 3) or (H, W, 4); got shape {array.shape}")
+                         f"(H, W, 2), (H, W, 3) or (H, W, 4); got shape {array.shape}")
     if array.dtype == np.uint8:
         return array
     if not np.issubdtype(array.dtype, np.floating):
@@ -209,13 +292,16 @@ def write_image(path, array):
     """Write an image losslessly (PNG unless the suffix says BMP, TIFF or WebP).
 
     Parent folders are created; the file is written to a temporary name in the same
-    folder and moved into place, so readers never see a half-written image.
+    folder and moved into place, so readers never see a half-written image. The file
+    gets the usual permissions: those of the file it replaces, else ``0666`` less the
+    umask (e.g. ``0644``).
 
     Args:
         path: destination, suffix ``.png`` (or ``.bmp``, ``.tif``, ``.tiff``,
             ``.webp``, written lossless).
         array: float in [0, 1] (clipped, rounded to 8 bits) or uint8; shape ``(H, W)``,
-            ``(H, W, 1)``, ``(H, W, 3)``, ``(H, W, 4)`` or a batch of one of these.
+            ``(H, W, 1)`` (grey), ``(H, W, 2)`` (grey and alpha; not BMP), ``(H, W, 3)``,
+            ``(H, W, 4)`` (RGBA) or a batch of one of these.
 
     Returns:
         The ``Path`` written.
@@ -226,12 +312,15 @@ def write_image(path, array):
         raise ValueError(f"write_image: {path} has suffix {path.suffix!r}; lossless formats "
                          f"are {sorted(_WRITE_FORMATS)} (use .png)")
     pixels = _to_uint8(array, path)
+    if fmt == "BMP" and pixels.ndim == 3 and pixels.shape[-1] == 2:
+        raise ValueError(f"write_image: BMP cannot store grey with alpha ({path}); use .png")
     path.parent.mkdir(parents=True, exist_ok=True)
     options = {"lossless": True} if fmt == "WEBP" else {}
     handle, tmp = tempfile.mkstemp(prefix="." + path.stem + ".", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(handle, "wb") as f:
             Image.fromarray(pixels).save(f, format=fmt, **options)
+        os.chmod(tmp, _file_mode(path))  # mkstemp creates 0600
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
@@ -328,5 +417,6 @@ def warn_if_lossy(path):
     return bool(check_lossless([path], what="image"))
 
 
-__all__ = ["read_image", "write_image", "list_images", "is_lossy", "check_lossless",
-           "warn_if_lossy", "ImageReadError", "LossyImageWarning", "IMAGE_EXTENSIONS"]
+__all__ = ["read_image", "write_image", "image_mode", "list_images", "is_lossy",
+           "check_lossless", "warn_if_lossy", "ImageReadError", "LossyImageWarning",
+           "AlphaFlattenedWarning", "IMAGE_EXTENSIONS"]

@@ -81,10 +81,32 @@ def psnr(y_true, y_pred, max_val=1.0, crop_border=0, y_channel=False):
     """
     y_true, y_pred, batched = prepare_pair(y_true, y_pred, max_val, crop_border,
                                            y_channel, "psnr")
-    mse = ops.mean(ops.square(y_true - y_pred), axis=(1, 2, 3))
-    max_val = ops.cast(max_val, mse.dtype)
-    values = 10.0 * ops.log(ops.square(max_val) / mse) / ops.log(ops.cast(10.0, mse.dtype))
+    values = psnr_values(y_true, y_pred, max_val, xp=ops)
     return values if batched else values[0]
 
 
-__all__ = ["psnr"]
+def psnr_values(y_true, y_pred, max_val, xp=ops):
+    """The PSNR computation itself, on prepared batches (no checks, no Y, no shave).
+
+    ``psnr`` runs it with ``keras.ops``; the evaluation protocol runs the same code with
+    numpy in float64 (``keras_sr.metrics.protocol``), identical on every backend.
+
+    Args:
+        y_true, y_pred: ``(batch, H, W, C)`` arrays (numpy with ``xp=numpy``).
+        max_val: the peak value.
+        xp: array namespace, ``keras.ops`` or ``numpy``.
+
+    Returns:
+        ``(batch,)`` PSNR values in dB (``inf`` for identical images).
+
+    Example:
+        >>> import numpy as np
+        >>> a = np.zeros((1, 2, 2, 1)); b = a + 25.5
+        >>> psnr_values(a, b, 255.0, xp=np).tolist()
+        [20.0]
+    """
+    mse = xp.mean(xp.square(y_true - y_pred), axis=(1, 2, 3))
+    return 10.0 * xp.log10(max_val * max_val / mse)
+
+
+__all__ = ["psnr", "psnr_values"]

@@ -35,7 +35,8 @@ def _filter(x, size, sigma):
     """Separable Gaussian filter of NHWC ``x`` per channel, 'valid' padding.
 
     Written as weighted sums of shifted slices: on CPU this is several times faster than
-    ``depthwise_conv`` with 11-tap kernels, and it needs no static image size.
+    ``depthwise_conv`` with 11-tap kernels, it needs no static image size, and the same
+    code filters numpy arrays.
     """
     taps = gaussian_window(size, sigma)
     last = size - 1
@@ -51,14 +52,35 @@ def _filter(x, size, sigma):
     return along(along(x, 1), 2)
 
 
-def _ssim_maps(x, y, max_val, size, sigma):
-    """Per-pixel luminance term and contrast-structure term, both ``(b, h', w', c)``."""
+def ssim_maps(x, y, max_val, size=WINDOW_SIZE, sigma=WINDOW_SIGMA, xp=ops):
+    """The SSIM computation itself: per-pixel luminance and contrast-structure terms.
+
+    ``ssim`` and ``ms_ssim`` run it with ``keras.ops``; the evaluation protocol runs the
+    same code with numpy in float64 (``keras_sr.metrics.protocol``), identical on every
+    backend. SSIM is the mean of their product.
+
+    Args:
+        x, y: prepared ``(batch, H, W, C)`` arrays, at least ``size`` pixels a side.
+        max_val: the dynamic range L.
+        size, sigma: the Gaussian window.
+        xp: array namespace, ``keras.ops`` or ``numpy``.
+
+    Returns:
+        ``(luminance, contrast_structure)``, both ``(batch, H - size + 1, W - size + 1, C)``.
+
+    Example:
+        >>> import numpy as np
+        >>> x = np.random.default_rng(0).random((1, 12, 12, 1))
+        >>> luminance, cs = ssim_maps(x, x, 1.0, xp=np)
+        >>> luminance.shape, float((luminance * cs).mean())
+        ((1, 2, 2, 1), 1.0)
+    """
     c1 = (K1 * max_val) ** 2
     c2 = (K2 * max_val) ** 2
     # Filter the five statistics in one pass by stacking them along channels.
-    stacked = ops.concatenate([x, y, x * x, y * y, x * y], axis=-1)
+    stacked = xp.concatenate([x, y, x * x, y * y, x * y], axis=-1)
     filtered = _filter(stacked, size, sigma)
-    mu_x, mu_y, xx, yy, xy = ops.split(filtered, 5, axis=-1)
+    mu_x, mu_y, xx, yy, xy = xp.split(filtered, 5, axis=-1)
     var_x = xx - mu_x * mu_x
     var_y = yy - mu_y * mu_y
     cov = xy - mu_x * mu_y
@@ -99,7 +121,7 @@ def ssim(y_true, y_pred, max_val=1.0, crop_border=0, y_channel=False,
     shape = tuple(ops.shape(y_true))
     x, y, batched = prepare_pair(y_true, y_pred, max_val, crop_border, y_channel, "ssim")
     _check_size(x, window_size, "ssim", shape)
-    luminance, contrast_structure = _ssim_maps(x, y, max_val, window_size, sigma)
+    luminance, contrast_structure = ssim_maps(x, y, max_val, window_size, sigma)
     values = ops.mean(luminance * contrast_structure, axis=(1, 2, 3))
     return values if batched else values[0]
 
@@ -131,7 +153,7 @@ def ms_ssim(y_true, y_pred, max_val=1.0, crop_border=0, y_channel=False,
     _check_size(x, window_size * 2 ** (len(weights) - 1), "ms_ssim", shape)
     result = None
     for level, weight in enumerate(weights):
-        luminance, contrast_structure = _ssim_maps(x, y, max_val, window_size, sigma)
+        luminance, contrast_structure = ssim_maps(x, y, max_val, window_size, sigma)
         if level == len(weights) - 1:
             term = ops.mean(luminance * contrast_structure, axis=(1, 2, 3))
         else:
@@ -143,4 +165,4 @@ def ms_ssim(y_true, y_pred, max_val=1.0, crop_border=0, y_channel=False,
     return result if batched else result[0]
 
 
-__all__ = ["ssim", "ms_ssim", "gaussian_window", "MS_SSIM_WEIGHTS"]
+__all__ = ["ssim", "ms_ssim", "ssim_maps", "gaussian_window", "MS_SSIM_WEIGHTS"]

@@ -100,7 +100,7 @@ def _finite(value):
 class Validation(keras.callbacks.Callback):
     """PSNR/SSIM on a validation set every ``every`` epochs, by the published protocol.
 
-    Uses ``keras_sr.evaluation.evaluate`` (mod-crop, MATLAB bicubic LR rounded to 8
+    Uses ``keras_sr.inference.evaluate.evaluate`` (mod-crop, MATLAB bicubic LR rounded to 8
     bits, SR rounded, Y channel, ``scale`` pixels shaved). Adds ``val_psnr`` and
     ``val_ssim`` to the epoch logs (put this callback before the checkpoint and
     TensorBoard ones so they see the values).
@@ -123,7 +123,7 @@ class Validation(keras.callbacks.Callback):
         final = epoch + 1 == self.params.get("epochs")
         if self.every <= 0 or ((epoch + 1) % self.every and not final):
             return
-        from keras_sr.evaluation import evaluate
+        from keras_sr.inference.evaluate import evaluate
 
         result = evaluate(sr_model_of(self.model), self.dataset, self.scale, progress=False,
                           limit=self.limit)
@@ -279,7 +279,7 @@ class ImageGrid(keras.callbacks.Callback):
 
     def grid(self):
         from keras_sr.image.io import write_image  # noqa: F401  (import check)
-        from keras_sr.evaluation import bicubic_upscale
+        from keras_sr.metrics.protocol import bicubic_upscale
         from keras_sr.inference.predict import upscale_array
 
         rows = []

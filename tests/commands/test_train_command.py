@@ -107,7 +107,7 @@ def test_demo_command_tiny_never_ends_worse_than_the_shipped_weights(tmp_path, c
 
     import keras_sr  # noqa: F401  (registers the custom layers for load_model)
     from keras_sr import models
-    from keras_sr.evaluation import evaluate
+    from keras_sr.inference.evaluate import evaluate
 
     out_dir = tmp_path / "demo"
     status = cli.main(["demo", "--steps", "3", "--batch-size", "4", "--out", str(out_dir)])

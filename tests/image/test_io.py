@@ -1,5 +1,7 @@
 """Tests of keras_sr.image.io: formats, bit depths, alpha, palette, EXIF, errors."""
 
+import os
+import stat
 import struct
 import warnings
 import zlib
@@ -8,8 +10,9 @@ import numpy as np
 import pytest
 from PIL import Image, ImageOps
 
-from keras_sr.image.io import (ImageReadError, LossyImageWarning, check_lossless, is_lossy,
-                              list_images, read_image, warn_if_lossy, write_image)
+from keras_sr.image.io import (AlphaFlattenedWarning, ImageReadError, LossyImageWarning,
+                               check_lossless, image_mode, is_lossy, list_images, read_image,
+                               warn_if_lossy, write_image)
 
 
 def _write_png16(path, array):
@@ -65,7 +68,7 @@ def test_write_accepts_batch_of_one_and_grey(tmp_path, rgb8):
 
 
 @pytest.mark.parametrize("bad, message", [
-    (np.zeros((4, 4, 2), np.float32), "shape"),
+    (np.zeros((4, 4, 5), np.float32), "shape"),
     (np.full((4, 4, 3), np.nan, np.float32), "NaN"),
     (np.zeros((4, 4, 3), np.int64), "dtype"),
 ])
@@ -159,14 +162,106 @@ def test_rgb_to_l_and_y(tmp_path, rgb8):
 def test_rgba_composited_or_dropped(tmp_path):
     rgba = np.array([[[255, 0, 0, 0], [255, 0, 0, 255], [0, 0, 0, 51]]], dtype=np.uint8)
     Image.fromarray(rgba, "RGBA").save(tmp_path / "a.png")
-    white = read_image(tmp_path / "a.png")
+    with pytest.warns(AlphaFlattenedWarning, match=r"a\.png.*white.*alpha='keep'"):
+        white = read_image(tmp_path / "a.png")
     np.testing.assert_allclose(white[0, 0], [1, 1, 1], atol=1e-7)   # transparent -> white
     np.testing.assert_allclose(white[0, 1], [1, 0, 0], atol=1e-7)   # opaque kept
     np.testing.assert_allclose(white[0, 2], [0.8, 0.8, 0.8], atol=1e-6)  # 20% black on white
-    black = read_image(tmp_path / "a.png", alpha="black")
+    with pytest.warns(AlphaFlattenedWarning, match="black"):
+        black = read_image(tmp_path / "a.png", alpha="black")
     np.testing.assert_allclose(black[0, 0], [0, 0, 0], atol=1e-7)
-    dropped = read_image(tmp_path / "a.png", alpha="drop")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        dropped = read_image(tmp_path / "a.png", alpha="drop")
     np.testing.assert_allclose(dropped[0, 0], [1, 0, 0], atol=1e-7)
+
+
+def test_opaque_alpha_flattens_silently(tmp_path, rgb8):
+    opaque = np.dstack([rgb8, np.full(rgb8.shape[:2], 255, np.uint8)])
+    write_image(tmp_path / "o.png", opaque)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = read_image(tmp_path / "o.png")
+    np.testing.assert_array_equal(np.round(out * 255), rgb8)
+
+
+@pytest.mark.parametrize("mode", ["RGB", "L", None])
+def test_alpha_keep_returns_it_separately(tmp_path, rgb8, mode):
+    alpha = np.arange(12 * 17, dtype=np.uint8).reshape(12, 17)
+    write_image(tmp_path / "k.png", np.dstack([rgb8, alpha]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        image, opacity = read_image(tmp_path / "k.png", mode=mode, alpha="keep")
+    assert image.shape == (12, 17, 1 if mode == "L" else 3)
+    assert opacity.dtype == np.float32 and opacity.shape == (12, 17, 1)
+    np.testing.assert_array_equal(np.round(opacity[..., 0] * 255), alpha)
+    if mode != "L":
+        np.testing.assert_array_equal(np.round(image * 255), rgb8)  # colour not composited
+    # Written back with its alpha, the file is the same.
+    write_image(tmp_path / "back.png", np.concatenate([image, opacity], -1))
+    with Image.open(tmp_path / "back.png") as back:
+        assert back.mode == ("LA" if mode == "L" else "RGBA")
+        if mode != "L":
+            np.testing.assert_array_equal(np.asarray(back), np.dstack([rgb8, alpha]))
+
+
+def test_alpha_keep_without_alpha_gives_none(tmp_path, rgb8):
+    write_image(tmp_path / "n.png", rgb8)
+    image, opacity = read_image(tmp_path / "n.png", alpha="keep")
+    assert opacity is None
+    np.testing.assert_array_equal(np.round(image * 255), rgb8)
+
+
+def test_grey_alpha_keep(tmp_path, rgb8):
+    Image.fromarray(np.dstack([rgb8[..., 0], rgb8[..., 1]]), "LA").save(tmp_path / "la.png")
+    image, opacity = read_image(tmp_path / "la.png", mode=None, alpha="keep")
+    assert image.shape == (12, 17, 1)
+    np.testing.assert_array_equal(np.round(image[..., 0] * 255), rgb8[..., 0])
+    np.testing.assert_array_equal(np.round(opacity[..., 0] * 255), rgb8[..., 1])
+
+
+def test_image_mode_reports_grey_colour_and_alpha(tmp_path, rgb8):
+    grey = rgb8[..., 0]
+    cases = {
+        "l.png": Image.fromarray(grey),
+        "la.png": Image.fromarray(np.dstack([grey, grey]), "LA"),
+        "rgb.png": Image.fromarray(rgb8),
+        "rgba.png": Image.fromarray(np.dstack([rgb8, grey]), "RGBA"),
+        "p.png": Image.fromarray(rgb8).quantize(colors=8),
+        "g.jpg": Image.fromarray(grey),
+        "bw.png": Image.fromarray(grey > 127),
+    }
+    for name, image in cases.items():
+        image.save(tmp_path / name)
+    Image.fromarray(rgb8).quantize(colors=8).save(tmp_path / "pt.png", transparency=0)
+    _write_png16(tmp_path / "g16.png", grey.astype(np.uint16) * 257)
+    expected = {"l.png": "L", "la.png": "LA", "rgb.png": "RGB", "rgba.png": "RGBA",
+                "p.png": "RGB", "pt.png": "RGBA", "g.jpg": "L", "bw.png": "L", "g16.png": "L"}
+    for name, mode in expected.items():
+        assert image_mode(tmp_path / name) == mode, name
+        channels = read_image(tmp_path / name, mode=None, alpha="drop").shape[-1]
+        assert channels == (1 if mode in ("L", "LA") else 3), name
+    with pytest.raises(FileNotFoundError, match="none.png"):
+        image_mode(tmp_path / "none.png")
+    (tmp_path / "text.png").write_text("hello")
+    with pytest.raises(ImageReadError, match="text.png"):
+        image_mode(tmp_path / "text.png")
+
+
+def test_written_files_get_the_usual_mode(tmp_path, rgb8):
+    previous = os.umask(0o022)
+    try:
+        path = write_image(tmp_path / "m.png", rgb8)
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o644
+        os.umask(0o077)
+        assert stat.S_IMODE(os.stat(write_image(tmp_path / "n.png", rgb8)).st_mode) == 0o600
+        # Replacing a file keeps its permissions.
+        os.chmod(path, 0o640)
+        write_image(path, rgb8[::-1])
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o640
+    finally:
+        os.umask(previous)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.png", "n.png"]
 
 
 def test_palette_images(tmp_path, rgb8):
@@ -176,7 +271,8 @@ def test_palette_images(tmp_path, rgb8):
     np.testing.assert_allclose(read_image(tmp_path / "p.png"), expected, atol=1e-7)
     image.info["transparency"] = 0
     image.save(tmp_path / "pt.png", transparency=0)
-    out = read_image(tmp_path / "pt.png")
+    with pytest.warns(AlphaFlattenedWarning):
+        out = read_image(tmp_path / "pt.png")
     index = np.asarray(image)
     np.testing.assert_allclose(out[index == 0], 1.0, atol=1e-7)  # transparent index -> white
     np.testing.assert_allclose(out[index != 0], expected[index != 0], atol=1e-7)

@@ -6,7 +6,9 @@ import keras
 import numpy as np
 import pytest
 
-from keras_sr.image.resize import bicubic_degrade, imresize, modcrop
+import keras_sr.image.resize as resize_module
+from keras_sr.image.resize import (bicubic_degrade, contributions, imresize, imresize_numpy,
+                                    modcrop)
 from keras_sr.layers.resize import Resize
 
 METHODS = ("bicubic", "bilinear", "area", "nearest")
@@ -147,3 +149,58 @@ def test_resize_layer_round_trip(tmp_path, rng):
     np.testing.assert_allclose(_np(loaded(images)), expected, atol=1e-6)
     layer = loaded.layers[-1]
     assert (layer.scale, layer.method, layer.antialias) == (3, "bicubic", True)
+
+
+def test_bicubic_x2_upscale_taps_are_keys_cubic():
+    # Output pixel 0 of a x2 upscale sits at input coordinate 0.25 (1-based 0.75): the
+    # Keys kernel (a = -0.5) at distances 1.75, 0.75, 0.25, 1.25 from input pixels 0, 1,
+    # 2, 3 (1-based), pixel 0 mirrored onto pixel 1 (0-based 0).
+    def keys(d):
+        d = abs(d)
+        return 1.5 * d ** 3 - 2.5 * d ** 2 + 1 if d <= 1 else -0.5 * d ** 3 + 2.5 * d ** 2 - 4 * d + 2
+
+    indices, weights = contributions(4, 8, 2.0)
+    expected = [keys(d) for d in (1.75, 0.75, -0.25, -1.25)]
+    np.testing.assert_array_equal(indices[0, 1:5], [1, 0, 0, 1])
+    np.testing.assert_allclose(weights[0, 1:5], expected, atol=1e-15)
+    np.testing.assert_allclose(weights.sum(axis=1), 1.0, atol=1e-15)
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("scale", [0.25, 1 / 3, 0.5, 0.7, 2, 3, 4])
+def test_numpy_float64_equals_imresize(rng, method, scale):
+    image = rng.random((37, 29, 3))
+    expected = _np(imresize(image.astype(np.float32), scale=scale, method=method))
+    np.testing.assert_allclose(imresize_numpy(image, scale=scale, method=method), expected,
+                               atol=1e-5)
+    float64 = _np(imresize(image, scale=scale, method=method))
+    assert float64.dtype == np.float64
+    np.testing.assert_allclose(imresize_numpy(image, scale=scale, method=method), float64,
+                               atol=1e-12)
+
+
+@pytest.mark.parametrize("scale", [0.25, 3])
+def test_gathered_taps_equal_the_dense_matrix(rng, monkeypatch, scale):
+    image = rng.random((2, 30, 21, 3))
+    dense_np = imresize_numpy(image, scale=scale)
+    dense = _np(imresize(image.astype(np.float32), scale=scale))
+    resize_module._static_taps.cache_clear()
+    monkeypatch.setattr(resize_module, "_DENSE_LIMIT", 0)
+    try:
+        np.testing.assert_allclose(imresize_numpy(image, scale=scale), dense_np, atol=1e-12)
+        np.testing.assert_allclose(_np(imresize(image.astype(np.float32), scale=scale)), dense,
+                                   atol=1e-6)
+    finally:
+        resize_module._static_taps.cache_clear()
+
+
+@pytest.mark.tf_only
+@pytest.mark.parametrize("method", METHODS)
+def test_dynamic_shapes_in_a_tf_function(rng, method):
+    import tensorflow as tf
+
+    image = rng.random((1, 23, 17, 3)).astype(np.float32)
+    resize = tf.function(lambda x: imresize(x, scale=0.5, method=method),
+                         input_signature=[tf.TensorSpec((None, None, None, 3))])
+    np.testing.assert_allclose(resize(image).numpy(),
+                               imresize_numpy(image, scale=0.5, method=method), atol=1e-5)

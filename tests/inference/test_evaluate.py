@@ -1,4 +1,4 @@
-"""Tests of keras_sr.evaluation, with the acceptance check against the published tables."""
+"""Tests of keras_sr.inference.evaluate, with the acceptance check against the published tables."""
 
 import keras
 import numpy as np
@@ -6,10 +6,10 @@ import pytest
 from skimage import data
 
 from keras_sr.image.io import read_image, write_image
-from keras_sr.image.resize import imresize
-from keras_sr.evaluation import evaluate, imresize_numpy, score_pair, ssim_numpy
+from keras_sr.image.resize import imresize, imresize_numpy
+from keras_sr.inference.evaluate import evaluate
 from keras_sr.layers.resize import Resize
-from keras_sr.metrics import psnr, ssim
+from keras_sr.metrics.protocol import score_image
 
 # Published bicubic baselines (PSNR dB / SSIM, Y channel; e.g. the SRCNN/VDSR/EDSR tables).
 PUBLISHED_PSNR = {
@@ -44,13 +44,6 @@ def test_bicubic_reproduces_published_tables_slow(datasets_dir, name, scale):
     _check_published(datasets_dir, name, scale)
 
 
-@pytest.mark.parametrize("scale", [0.25, 1 / 3, 0.5, 2, 3, 4])
-def test_numpy_resize_equals_imresize(rng, scale):
-    image = rng.random((37, 29, 3))
-    expected = keras.ops.convert_to_numpy(imresize(image.astype(np.float32), scale=scale))
-    np.testing.assert_allclose(imresize_numpy(image, scale), expected, atol=1e-5)
-
-
 @pytest.fixture(scope="module")
 def tiny_set(tmp_path_factory):
     """Three CC0 photos (one greyscale, sizes not multiples of 3 or 4) as an HR folder."""
@@ -71,32 +64,12 @@ def test_result_layout_and_per_image_values(tiny_set):
     assert result["ssim_y"] == pytest.approx(np.mean([r["ssim_y"] for r in result["per_image"]]))
 
 
-def test_protocol_by_hand_on_a_grey_image(tiny_set):
-    # Greyscale images are scored on their grey values (no YCbCr), as the MATLAB scripts.
-    hr = np.round(data.camera()[200:262, 200:275].astype(np.float64))[:60, :75, None]
-    lr = np.round(np.clip(imresize_numpy(hr / 255, 1 / 3), 0, 1) * 255)
-    sr = np.round(np.clip(imresize_numpy(lr / 255, 3), 0, 1) * 255)
-    expected_psnr = float(psnr(hr.astype(np.float32), sr.astype(np.float32), 255.0, 3))
-    expected_ssim = float(ssim(hr.astype(np.float32), sr.astype(np.float32), 255.0, 3))
-    row = evaluate("bicubic", tiny_set, 3, progress=False)["per_image"][2]
-    assert row["psnr_y"] == pytest.approx(expected_psnr, abs=1e-4)
-    assert row["ssim_y"] == pytest.approx(expected_ssim, abs=1e-5)
-
-
-def test_numpy_ssim_equals_metrics_ssim():
-    clean = data.camera()[100:180, 120:220].astype(np.float64)
-    noisy = np.clip(clean + np.random.default_rng(1).normal(0, 8, clean.shape), 0, 255)
-    expected = float(ssim(clean[..., None].astype(np.float32),
-                          noisy[..., None].astype(np.float32), max_val=255.0))
-    assert ssim_numpy(clean, noisy, 255.0) == pytest.approx(expected, abs=1e-5)
-
-
-def test_score_pair_uses_studio_y_for_rgb(rng):
-    hr = np.round(rng.random((20, 20, 3)) * 255)
-    sr = np.clip(hr + rng.integers(-3, 4, hr.shape), 0, 255)
-    y = lambda x: 16 + x @ np.array([65.481, 128.553, 24.966]) / 255  # noqa: E731
-    mse = ((y(hr) - y(sr))[2:-2, 2:-2] ** 2).mean()
-    assert score_pair(hr, sr, 2)[0] == pytest.approx(10 * np.log10(255 ** 2 / mse), abs=1e-3)
+def test_each_row_is_the_protocol_score_of_that_file(tiny_set):
+    rows = evaluate("bicubic", tiny_set, 3, progress=False)["per_image"]
+    for row in rows:
+        hr = read_image(tiny_set / row["name"], mode=None)
+        expected = score_image(hr, 3, lambda lr: imresize_numpy(lr, scale=3))
+        assert (row["psnr_y"], row["ssim_y"]) == expected
 
 
 def test_keras_model_and_callable_match_bicubic(tiny_set):
@@ -124,13 +97,28 @@ def test_hr_lr_folder_pair(tiny_set, tmp_path):
         hr = read_image(path, mode=None)
         hr = hr[: hr.shape[0] // 2 * 2, : hr.shape[1] // 2 * 2]
         write_image(root / "HR" / path.name, hr)
-        lr = np.clip(imresize_numpy(hr, 0.5), 0, 1)
+        lr = np.clip(imresize_numpy(hr, scale=0.5), 0, 1)
         write_image(root / "LR" / "X2" / path.name, lr)
     paired = evaluate("bicubic", root, 2, progress=False)
     assert paired["psnr_y"] == pytest.approx(reference["psnr_y"], abs=1e-6)
     (root / "LR" / "X2" / "c.png").unlink()
     with pytest.raises(ValueError, match="3 HR images.*2 LR"):
         evaluate("bicubic", root, 2, progress=False)
+
+
+def test_progress_bar_counts_the_images(tiny_set, capsys):
+    evaluate("bicubic", tiny_set, 2, progress=True)
+    out = capsys.readouterr().out
+    assert "bicubic x2 on HR" in out
+    assert "3/3" in out and "psnr_y" in out
+
+
+def test_a_too_small_image_names_the_file(tmp_path):
+    folder = tmp_path / "small"
+    write_image(folder / "ok.png", data.astronaut()[:48, :48])
+    write_image(folder / "tiny.png", data.astronaut()[:16, :16])
+    with pytest.raises(ValueError, match=r"tiny\.png.*too small"):
+        evaluate("bicubic", folder, 4, progress=False)
 
 
 def test_bad_arguments(tiny_set):

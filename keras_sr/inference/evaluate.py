@@ -1,0 +1,96 @@
+"""Evaluate a model (or bicubic interpolation) on a test set by the published protocol.
+
+The protocol itself (modcrop, bicubic LR rounded to 8 bits, SR rounded, Y channel,
+shave = scale) is ``keras_sr.metrics.protocol``; this module finds the set, reads its
+images, runs the model on each and shows progress.
+"""
+
+import keras
+import numpy as np
+
+from keras_sr.data.benchmark_sets import hr_lr_folders, resolve_dataset
+from keras_sr.image.io import list_images, read_image
+from keras_sr.inference.predict import upscale_array
+from keras_sr.metrics.protocol import bicubic_upscale, score_image
+
+
+def _upscaler(model, scale):
+    """The ``upscale`` callable of the protocol for a model, a callable or "bicubic"."""
+    if isinstance(model, str):
+        if model != "bicubic":
+            raise ValueError(f"evaluate: the only model given by name here is 'bicubic'; "
+                             f"got {model!r} (build other models with keras_sr.models.get)")
+        return lambda lr: bicubic_upscale(lr, scale)
+    return lambda lr: upscale_array(model, lr, scale=scale)
+
+
+def evaluate(model, dataset, scale, model_name=None, progress=True, limit=None):
+    """Score a model on a test set with the standard SR protocol.
+
+    Args:
+        model: ``"bicubic"``, a ``keras.Model`` or any callable on ``(1, h, w, c)``
+            float batches in [0, 1] (1-channel models get the Y channel, see
+            ``keras_sr.inference.upscale_array``).
+        dataset: a set name (Set5, Set14, B100, Urban100, Manga109, DIV2K-valid) or a
+            folder (of HR images, or with ``HR`` and ``LR`` sub-folders).
+        scale: integer upscaling factor (2, 3, 4, ...).
+        model_name: name recorded in the result; default the model's name or "bicubic".
+        progress: show a ``keras.utils.Progbar`` over the images.
+        limit: score only the first ``limit`` images (quick checks).
+
+    Returns:
+        dict with ``dataset`` (str), ``scale`` (int), ``model`` (str), ``images`` (int),
+        ``psnr_y`` and ``ssim_y`` (means over images) and ``per_image``: a list of
+        ``{"name", "psnr_y", "ssim_y"}``.
+    """
+    if not isinstance(scale, (int, np.integer)) or isinstance(scale, bool) or scale < 1:
+        raise ValueError(f"evaluate: `scale` must be a positive integer; got {scale!r}")
+    scale = int(scale)
+    upscale = _upscaler(model, scale)
+    folder = resolve_dataset(dataset)
+    hr_folder, lr_folder = hr_lr_folders(folder, scale)
+    hr_paths = list_images(hr_folder)
+    lr_paths = list_images(lr_folder) if lr_folder is not None else None
+    if lr_paths is not None and len(lr_paths) != len(hr_paths):
+        raise ValueError(f"evaluate: {hr_folder} has {len(hr_paths)} HR images but "
+                         f"{lr_folder} has {len(lr_paths)} LR images")
+    if limit is not None:
+        hr_paths = hr_paths[:limit]
+    if model_name is None:
+        model_name = model if isinstance(model, str) else getattr(model, "name", None) \
+            or type(model).__name__
+
+    bar = None
+    if progress:
+        print(f"{model_name} x{scale} on {folder.name}")
+        bar = keras.utils.Progbar(len(hr_paths), unit_name="image",
+                                  stateful_metrics=["psnr_y", "ssim_y"])
+    per_image = []
+    for i, path in enumerate(hr_paths):
+        hr = read_image(path, mode=None)
+        lr = None
+        if lr_paths is not None:
+            lr = read_image(lr_paths[i], mode="L" if hr.shape[-1] == 1 else "RGB")
+        try:
+            value_psnr, value_ssim = score_image(hr, scale, upscale, lr=lr)
+        except ValueError as err:
+            source = path if lr is None else f"{path} (LR {lr_paths[i]})"
+            raise ValueError(f"evaluate: {source}: {err}") from err
+        per_image.append({"name": path.name, "psnr_y": value_psnr, "ssim_y": value_ssim})
+        if bar is not None:
+            bar.update(i + 1, values=[
+                ("psnr_y", float(np.mean([r["psnr_y"] for r in per_image]))),
+                ("ssim_y", float(np.mean([r["ssim_y"] for r in per_image])))])
+
+    return {
+        "dataset": str(dataset) if not isinstance(dataset, str) else dataset,
+        "scale": scale,
+        "model": str(model_name),
+        "images": len(per_image),
+        "psnr_y": float(np.mean([r["psnr_y"] for r in per_image])),
+        "ssim_y": float(np.mean([r["ssim_y"] for r in per_image])),
+        "per_image": per_image,
+    }
+
+
+__all__ = ["evaluate"]
