@@ -54,7 +54,7 @@ def crops_figure(path, image="Set5/img_003.png", title="Set5 butterfly (img_003)
     import numpy as np
 
     from keras_sr import models
-    from keras_sr.evaluation import score_pair
+    from keras_sr.metrics.protocol import score_pair
     from keras_sr.image.io import read_image
     from keras_sr.image.resize import imresize, modcrop
     from keras_sr.inference.predict import upscale_array

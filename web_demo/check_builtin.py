@@ -4,7 +4,7 @@ The page (e2e.mjs, case ``builtin``) upscales its sample image (scikit-image's
 ``chelsea``, downscaled x3 by the published protocol) with its first built-in model and
 saves the pixels; make_fixtures.py computed the same upscale with
 ``keras_sr.inference.upscale_tiled``. Both are scored against the original photo (Y
-channel, border shaved, ``keras_sr.evaluation.score_pair``); the two PSNRs must agree
+channel, border shaved, ``keras_sr.metrics.protocol.score_pair``); the two PSNRs must agree
 within 0.1 dB. Prints ``builtin: page X dB, Python Y dB, bicubic Z dB ...``.
 
 Usage: python web_demo/check_builtin.py --fixtures build/fixtures --page e2e-output
@@ -28,7 +28,7 @@ def main(argv=None):
     parser.add_argument("--page", required=True, help="e2e.mjs's output folder")
     args = parser.parse_args(argv)
 
-    from keras_sr.evaluation import score_pair
+    from keras_sr.metrics.protocol import score_pair
     from keras_sr.image.resize import imresize
     from make_models import sample_images
 
