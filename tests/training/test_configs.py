@@ -70,7 +70,7 @@ def test_config_is_what_made_the_shipped_weight(sidecar):
 def test_every_shipped_model_scores_what_its_sidecar_says(datasets_dir, sidecar):
     """Each packaged model loads offline by name and measures its recorded Set5 PSNR."""
     from keras_sr import models
-    from keras_sr.evaluation import evaluate
+    from keras_sr.inference.evaluate import evaluate
 
     meta = json.loads(sidecar.read_text())
     name, scale, channels = meta["model"], meta["scale"], meta["channels"]
