@@ -1,6 +1,7 @@
 """``keras-sr demo``: fine-tune ESPCN x3 for a few minutes offline, compare with bicubic, export.
 
-Training images: T91 when found (``$KERAS_SR_DATA/T91`` or ``../shared/datasets/T91``),
+Training images: T91 when found (``keras_sr.data.sets.resolve_dataset``: ``$KERAS_SR_DATA/T91``
+or ``~/.keras_sr/datasets/T91``),
 else the CC0 photos shipped with scikit-image. Validation (the only images the demo
 chooses weights on): Set14 when found, else a held-out scikit-image photo (``camera``).
 Test (reported, never used for a choice): Set5 when found, else the held-out photo
@@ -67,13 +68,13 @@ def add_arguments(parser):
 
 
 def find_set(name):
-    """``$KERAS_SR_DATA/<name>`` or ``../shared/datasets/<name>`` if present, else None."""
-    roots = [os.environ.get("KERAS_SR_DATA"), Path.cwd().parent / "shared" / "datasets",
-             Path(__file__).resolve().parents[3] / "shared" / "datasets"]
-    for root in roots:
-        if root and (Path(root) / name).is_dir():
-            return Path(root) / name
-    return None
+    """The folder of set ``name`` (``keras_sr.data.sets.resolve_dataset``, no download), or None."""
+    from keras_sr.data.sets import resolve_dataset  # deferred: start-up cost of --help
+
+    try:
+        return resolve_dataset(name, download=False)
+    except FileNotFoundError:
+        return None
 
 
 def skimage_photos(folder, names):

@@ -57,7 +57,7 @@ def format_table(result):
 
 def run(args):
     """Evaluate, print the table, optionally write JSON; returns the exit status."""
-    from keras_sr.data.benchmark_sets import DatasetNotFoundError
+    from keras_sr.data.sets import DatasetNotFoundError
     from keras_sr.inference.evaluate import evaluate
 
     try:

@@ -8,7 +8,7 @@ images, runs the model on each and shows progress.
 import keras
 import numpy as np
 
-from keras_sr.data.benchmark_sets import hr_lr_folders, resolve_dataset
+from keras_sr.data.sets import hr_lr_folders, resolve_dataset
 from keras_sr.image.io import list_images, read_image
 from keras_sr.inference.predict import upscale_array
 from keras_sr.metrics.protocol import bicubic_upscale, score_image

@@ -28,7 +28,7 @@ import keras
 
 from keras_sr import losses, models
 from keras_sr.data import datasets
-from keras_sr.data.benchmark_sets import data_root
+from keras_sr.data.sets import resolve_dataset
 from keras_sr.image.io import list_images
 from keras_sr.training import callbacks as cb
 from keras_sr.training import device_degradation, distribute, layer_options, schedules
@@ -36,24 +36,6 @@ from keras_sr.training.config import ConfigError, load_mapping, read_config
 
 
 # --------------------------------------------------------------------------- folders
-def resolve_folder(spec, what="data.train"):
-    """A data folder from a path or a set name (T91, BSD200, Set5...).
-
-    Looks at the path itself, then ``data_root() / <name>`` (``$KERAS_SR_DATA`` or
-    ``~/.keras_sr/datasets``).
-
-    Raises:
-        FileNotFoundError: naming the config key and every place that was tried.
-    """
-    tried = [Path(spec).expanduser(), data_root() / str(spec)]
-    for path in tried:
-        if path.is_dir():
-            return path
-    raise FileNotFoundError(f"config {what!r}: folder or set {spec!r} not found; tried "
-                            + ", ".join(str(p) for p in tried)
-                            + " (set KERAS_SR_DATA to the folder holding the sets)")
-
-
 def _folders(spec, what):
     """Resolved folders of a config key, each checked to hold images.
 
@@ -62,7 +44,7 @@ def _folders(spec, what):
         ConfigError: a folder holds no image file (the key and the folder are named).
     """
     specs = spec if isinstance(spec, (list, tuple)) else [spec]
-    folders = [resolve_folder(s, what) for s in specs]
+    folders = [resolve_dataset(s, what=f"config {what!r}:") for s in specs]
     for folder in folders:
         try:
             list_images(folder)
@@ -451,5 +433,4 @@ def train(config, resume=True, log=print, extra_callbacks=()):
 
 
 __all__ = ["train", "build_model", "build_loss", "build_optimizer", "build_schedule",
-           "build_train_data", "build_training_model", "resolve_folder", "describe",
-           "summary_lines"]
+           "build_train_data", "build_training_model", "describe", "summary_lines"]

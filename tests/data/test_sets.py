@@ -1,4 +1,5 @@
-"""Tests of keras_sr.data.benchmark_sets: names, data root, HR/LR pairs, offline errors."""
+"""Tests of keras_sr.data.sets: the resolver (explicit > KERAS_SR_DATA > ~/.keras_sr), names,
+HR/LR pairs, offline errors."""
 
 import io
 import tarfile
@@ -7,9 +8,9 @@ import urllib.error
 import numpy as np
 import pytest
 
-from keras_sr.data import benchmark_sets
-from keras_sr.data.benchmark_sets import (DatasetNotFoundError, canonical_name, data_root,
-                                          download_dataset, hr_lr_folders, resolve_dataset)
+from keras_sr.data import sets
+from keras_sr.data.sets import (DatasetNotFoundError, canonical_name, data_root, data_roots,
+                                download_dataset, hr_lr_folders, resolve_dataset)
 from keras_sr.image.io import write_image
 
 
@@ -29,6 +30,7 @@ def test_canonical_names(given, expected):
 
 
 def test_resolve_by_name_and_by_folder(monkeypatch, tmp_path):
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
     (tmp_path / "Set5").mkdir()
     monkeypatch.setenv("KERAS_SR_DATA", str(tmp_path))
     assert resolve_dataset("set5") == tmp_path / "Set5"
@@ -36,19 +38,52 @@ def test_resolve_by_name_and_by_folder(monkeypatch, tmp_path):
     assert resolve_dataset(str(tmp_path)) == tmp_path
 
 
-def test_unknown_name_lists_known_sets(monkeypatch, tmp_path):
-    monkeypatch.setenv("KERAS_SR_DATA", str(tmp_path))
-    with pytest.raises(ValueError, match="Set6.*Set5, Set14, B100"):
-        resolve_dataset("Set6")
+def test_unknown_name_names_every_place_tried(monkeypatch, tmp_path):
+    monkeypatch.setenv("KERAS_SR_DATA", str(tmp_path / "env"))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    with pytest.raises(DatasetNotFoundError) as error:
+        resolve_dataset("Set6", what="data.train")
+    message = str(error.value)
+    assert "data.train 'Set6'" in message
+    assert str(tmp_path / "env" / "Set6") in message
+    assert str(tmp_path / "home" / ".keras_sr" / "datasets" / "Set6") in message
+    assert "Set5, Set14, B100" in message
+
+
+def test_order_explicit_then_environment_then_home(monkeypatch, tmp_path):
+    env, home = tmp_path / "env", tmp_path / "home"
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("KERAS_SR_DATA", str(env))
+    (home / ".keras_sr" / "datasets" / "T91").mkdir(parents=True)
+    assert data_roots() == [env, home / ".keras_sr" / "datasets"]
+    assert resolve_dataset("T91") == home / ".keras_sr" / "datasets" / "T91"
+    (env / "T91").mkdir(parents=True)
+    assert resolve_dataset("T91") == env / "T91"
+    (tmp_path / "mine").mkdir()
+    assert resolve_dataset(tmp_path / "mine") == tmp_path / "mine"
+    monkeypatch.delenv("KERAS_SR_DATA")
+    assert resolve_dataset("t91") == home / ".keras_sr" / "datasets" / "T91"
+
+
+def test_the_library_never_looks_in_shared(monkeypatch, tmp_path):
+    # ../shared/datasets next to the working directory is not a data root.
+    (tmp_path / "shared" / "datasets" / "T91").mkdir(parents=True)
+    (tmp_path / "work").mkdir()
+    monkeypatch.chdir(tmp_path / "work")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("KERAS_SR_DATA", raising=False)
+    with pytest.raises(DatasetNotFoundError):
+        resolve_dataset("T91")
 
 
 def test_offline_message_says_what_to_do(monkeypatch, tmp_path):
     monkeypatch.setenv("KERAS_SR_DATA", str(tmp_path))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
 
     def offline(*args, **kwargs):
         raise urllib.error.URLError("no network")
 
-    monkeypatch.setattr(benchmark_sets.urllib.request, "urlopen", offline)
+    monkeypatch.setattr(sets.urllib.request, "urlopen", offline)
     with pytest.raises(DatasetNotFoundError, match="Set14.*no network.*KERAS_SR_DATA.*folder"):
         resolve_dataset("Set14")
     with pytest.raises(DatasetNotFoundError, match="manga109.org"):
@@ -65,7 +100,7 @@ def test_download_unpacks_hr_images(monkeypatch, tmp_path, rng):
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
         tar.add(source, arcname="Set5_HR")
-    monkeypatch.setattr(benchmark_sets.urllib.request, "urlopen",
+    monkeypatch.setattr(sets.urllib.request, "urlopen",
                         lambda url, timeout: io.BytesIO(buffer.getvalue()))
     folder = download_dataset("set5", root=tmp_path / "root")
     assert folder == tmp_path / "root" / "Set5"
@@ -74,9 +109,9 @@ def test_download_unpacks_hr_images(monkeypatch, tmp_path, rng):
 
 
 def test_download_checks_sha256(monkeypatch, tmp_path):
-    monkeypatch.setitem(benchmark_sets.DATASETS, "Set5",
-                        dict(benchmark_sets.DATASETS["Set5"], sha256="0" * 64))
-    monkeypatch.setattr(benchmark_sets.urllib.request, "urlopen",
+    monkeypatch.setitem(sets.DATASETS, "Set5",
+                        dict(sets.DATASETS["Set5"], sha256="0" * 64))
+    monkeypatch.setattr(sets.urllib.request, "urlopen",
                         lambda url, timeout: io.BytesIO(b"not the archive"))
     with pytest.raises(DatasetNotFoundError, match="sha256 mismatch"):
         download_dataset("Set5", root=tmp_path)

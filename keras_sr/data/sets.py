@@ -1,10 +1,14 @@
-"""The standard SR test sets: where they live, how to get them, HR/LR folder pairs.
+"""Image sets by name: the one data-root resolver, the standard test sets, HR/LR pairs.
+
+``resolve_dataset(name_or_path)`` is where every part of keras_sr finds a set (training
+folders such as T91 or BSD200, test sets such as Set5): an existing folder given
+explicitly, else ``$KERAS_SR_DATA/<name>``, else ``~/.keras_sr/datasets/<name>``; a
+missing standard test set is downloaded there when the machine is online.
 
 An evaluation set is either a folder of HR images (LR inputs are made by the
 degradation under test) or a folder holding an ``HR`` sub-folder plus LR images in
 ``LR/X<scale>``, ``LR/x<scale>``, ``LR_bicubic/X<scale>`` or ``LR`` (paired in sorted
-order). Standard sets are found by name under the data root: ``$KERAS_SR_DATA`` or
-``~/.keras_sr/datasets``.
+order).
 
 Names (case-insensitive): Set5, Set14, B100 (alias BSD100), Urban100, Manga109,
 DIV2K-valid (alias DIV2K). Missing sets are downloaded when the machine is online
@@ -58,8 +62,17 @@ class DatasetNotFoundError(FileNotFoundError):
 
 
 def data_root():
-    """The folder holding the named sets: ``$KERAS_SR_DATA`` or ``~/.keras_sr/datasets``."""
+    """The folder downloads go to: ``$KERAS_SR_DATA`` when set, else ``~/.keras_sr/datasets``."""
     return Path(os.environ.get("KERAS_SR_DATA") or DEFAULT_ROOT).expanduser()
+
+
+def data_roots():
+    """The folders searched for named sets, in order: ``$KERAS_SR_DATA`` (when set), then
+    ``~/.keras_sr/datasets``."""
+    roots = [Path(os.environ["KERAS_SR_DATA"]).expanduser()] \
+        if os.environ.get("KERAS_SR_DATA") else []
+    default = DEFAULT_ROOT.expanduser()
+    return roots + ([default] if default not in roots else [])
 
 
 def canonical_name(name):
@@ -168,39 +181,58 @@ def download_dataset(name, root=None, timeout=60):
     return target
 
 
-def resolve_dataset(name_or_path, download=True):
-    """Find an evaluation set on disk (downloading a named one when missing).
+def resolve_dataset(name_or_path, download=True, what="dataset"):
+    """Find an image set on disk: the one resolver of set names and folders.
+
+    Order: ``name_or_path`` itself when it is an existing folder; else
+    ``$KERAS_SR_DATA/<name>``; else ``~/.keras_sr/datasets/<name>`` (names compared
+    case-insensitively, aliases of the standard test sets accepted); else, for a standard
+    test set (``DATASETS``) and ``download=True``, a download into ``data_root()``.
 
     Args:
-        name_or_path: a folder (of HR images, or with ``HR``/``LR`` sub-folders), or a
-            set name: Set5, Set14, B100, Urban100, Manga109, DIV2K-valid (any case).
-        download: fetch a missing named set (needs network access).
+        name_or_path: a folder (str or Path), or a set name: T91, BSD200, Set5, Set14,
+            B100, Urban100, Manga109, DIV2K-valid, or any folder name under a data root.
+        download: fetch a missing standard test set (needs network access).
+        what: what the set is for, named in the error (e.g. ``"data.train"``).
 
     Returns:
         ``Path`` of the set's folder.
 
     Raises:
-        DatasetNotFoundError: a named set is missing and cannot be downloaded; the message
-            says what to do.
-        ValueError: neither an existing folder nor a known name.
+        DatasetNotFoundError: not found (every place tried is named) and not
+            downloadable; the message says what to do.
+
+    Example:
+        >>> import tempfile
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> resolve_dataset(folder) == folder
+        True
     """
     path = Path(str(name_or_path)).expanduser()
     if path.is_dir():
         return path
-    canonical = canonical_name(name_or_path)
-    if canonical is None:
-        raise ValueError(f"dataset {str(name_or_path)!r} is neither a folder nor a known test "
-                         f"set; known sets: {', '.join(DATASETS)} (looked under "
-                         f"{data_root()}, set KERAS_SR_DATA to change)")
-    root = data_root()
-    for candidate in (root / canonical, *(p for p in root.glob("*")
-                                          if p.is_dir() and p.name.lower() == canonical.lower())):
-        if candidate.is_dir():
-            return candidate
-    if not download:
-        raise DatasetNotFoundError(_offline_message(canonical, root / canonical,
+    name = str(name_or_path)
+    canonical = canonical_name(name)
+    wanted = {name.lower(), (canonical or name).lower()}
+    tried = [path]
+    for root in data_roots():
+        tried.append(root / (canonical or name))
+        if tried[-1].is_dir():
+            return tried[-1]
+        if root.is_dir() and len(Path(name).parts) == 1:
+            for candidate in sorted(root.iterdir()):
+                if candidate.is_dir() and candidate.name.lower() in wanted:
+                    return candidate
+    if canonical is not None and download:
+        return download_dataset(canonical, data_root())
+    if canonical is not None:
+        raise DatasetNotFoundError(_offline_message(canonical, data_root() / canonical,
                                                     "download=False"))
-    return download_dataset(canonical, root)
+    raise DatasetNotFoundError(
+        f"{what} {name!r}: no such folder or set; tried " + ", ".join(str(p) for p in tried)
+        + ". Pass a folder of images, or put the set in $KERAS_SR_DATA/<name> (set "
+        f"KERAS_SR_DATA) or {DEFAULT_ROOT}/<name>; downloadable test sets: "
+        + ", ".join(n for n, e in DATASETS.items() if e["url"]))
 
 
 def hr_lr_folders(folder, scale):
@@ -228,5 +260,5 @@ def hr_lr_folders(folder, scale):
     return hr, None
 
 
-__all__ = ["data_root", "resolve_dataset", "download_dataset", "hr_lr_folders",
+__all__ = ["data_root", "data_roots", "resolve_dataset", "download_dataset", "hr_lr_folders",
            "canonical_name", "DATASETS", "DatasetNotFoundError"]
