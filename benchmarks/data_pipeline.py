@@ -40,10 +40,13 @@ ORDERS = ("bicubic", "blur-downscale-noise")
 
 
 def _default_images():
-    for root in (os.environ.get("KERAS_SR_DATA"), HERE.parents[1] / "shared" / "datasets"):
-        if root and (Path(root) / "BSD200").is_dir():
-            return Path(root) / "BSD200"   # 481x321: every image fits a 192x192 HR patch
-    return None
+    """BSD200 (481x321: every image fits a 192x192 HR patch) through the library's resolver."""
+    from keras_sr.data.sets import resolve_dataset
+
+    try:
+        return resolve_dataset("BSD200", download=False)
+    except FileNotFoundError:
+        return None
 
 
 def _skimage_folder(folder):

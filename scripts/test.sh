@@ -29,7 +29,7 @@ echo "== pytest, JAX backend"
 # Files whose code never touches the Keras backend (PIL/numpy image IO, the float64
 # numpy scorer of the evaluation protocol, demo tooling, the docs) run once, above.
 KERAS_BACKEND=jax python -m pytest -q -p no:cacheprovider -n 2 \
-    --ignore=tests/image/test_io.py --ignore=tests/data/test_benchmark_sets.py \
+    --ignore=tests/image/test_io.py --ignore=tests/data/test_sets.py \
     --ignore=tests/demos --ignore=tests/docs || status=1
 echo "== notebooks (executed with tiny parameters, TensorFlow backend)"
 KERAS_BACKEND=tensorflow python -m pytest -q -p no:cacheprovider -n 2 -m slow \

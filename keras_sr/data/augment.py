@@ -1,164 +1,105 @@
-"""Paired augmentations ``(lr, hr) -> (lr, hr)``: random crops, flips and 90-degree rotations.
+"""Augmentation of training images: the 8 symmetries of the square and HR rescaling.
 
-Written with ``keras.ops``: they run in ``tf.data`` (TensorFlow backend), under
-``jax.jit`` and on numpy inputs. The same transform is applied to ``lr`` and ``hr``
-(``hr`` is ``scale`` times larger). Inputs are one pair ``(H, W, C)`` or a batch
-``(B, H, W, C)``; for a batch every image draws its own flip/rotation. ``lr`` may be
-``None`` to augment HR crops alone (before degradation).
+The patch sampler (``keras_sr.data.patches``) draws one symmetry per patch from the set
+named by its ``augment`` option, and rescales the HR images once, before cutting
+patches, by the factors of its ``scale_augment`` option.
 
-Every function takes a ``seed`` (int, ``(2,)`` tensor or ``keras.random.SeedGenerator``;
-see ``keras_sr.degradations.seeds``): the same seed gives the same crop and transform.
+A symmetry is an int code in [0, 8): bit 2 transposes H and W, then bit 0 flips rows
+(up-down) and bit 1 flips columns (left-right). Rotations counter-clockwise: 90 = 5,
+180 = 3, 270 = 6; the left-right mirror is 2.
+
+Example:
+    >>> image = np.arange(4).reshape(2, 2, 1)
+    >>> apply_symmetry(image, 5)[..., 0].tolist() == np.rot90(image[..., 0]).tolist()
+    True
 """
 
-import keras
-from keras import ops
+import numpy as np
 
-from keras_sr.degradations import seed_stream
+from keras_sr.image.resize import imresize
 
-
-def _static_or_none(n):
-    return n if isinstance(n, int) else None
-
-
-def random_crop(lr, hr, patch_size, scale, seed=None):
-    """Crop the same region from one pair: an LR patch and the HR patch ``scale`` times larger.
-
-    Args:
-        lr: float ``(h, w, C)`` LR image, or ``None`` (HR alone; the crop is then aligned
-            to the LR grid so it can be degraded by ``scale`` afterwards).
-        hr: float ``(h * scale, w * scale, C)`` HR image.
-        patch_size: LR patch side in pixels (the HR patch is ``patch_size * scale``).
-        scale: integer scale factor.
-        seed: see the module docstring.
-
-    Returns:
-        ``(lr_patch, hr_patch)`` of sides ``patch_size`` and ``patch_size * scale``
-        (``lr_patch`` is ``None`` when ``lr`` is ``None``).
-    """
-    if not isinstance(patch_size, int) or patch_size < 1:
-        raise ValueError(f"random_crop: `patch_size` must be a positive int; got {patch_size!r}")
-    if not isinstance(scale, int) or scale < 1:
-        raise ValueError(f"random_crop: `scale` must be a positive int; got {scale!r}")
-    hr = ops.convert_to_tensor(hr)
-    if len(hr.shape) != 3:
-        raise ValueError(f"random_crop expects one image (H, W, C); got shape {tuple(hr.shape)}")
-    stream = seed_stream(seed)
-    hr_shape = ops.shape(hr)
-    lr_h, lr_w = hr_shape[0] // scale, hr_shape[1] // scale
-    for name, n in (("height", lr_h), ("width", lr_w)):
-        if isinstance(n, int) and n < patch_size:
-            raise ValueError(f"random_crop: image {name} {n * scale} (HR) is smaller than the "
-                             f"patch {patch_size * scale} (patch_size {patch_size} x scale "
-                             f"{scale})")
-    top = keras.random.randint((), 0, lr_h - patch_size + 1, seed=stream)
-    left = keras.random.randint((), 0, lr_w - patch_size + 1, seed=stream)
-    channels = hr.shape[-1] if isinstance(hr.shape[-1], int) else ops.shape(hr)[-1]
-    hr_patch = ops.slice(hr, (top * scale, left * scale, 0),
-                         (patch_size * scale, patch_size * scale, channels))
-    lr_patch = None
-    if lr is not None:
-        lr = ops.convert_to_tensor(lr)
-        lr_channels = lr.shape[-1] if isinstance(lr.shape[-1], int) else ops.shape(lr)[-1]
-        lr_patch = ops.slice(lr, (top, left, 0), (patch_size, patch_size, lr_channels))
-    return lr_patch, hr_patch
+# ``augment`` option -> the symmetry codes a patch draws from (uniformly).
+SYMMETRIES = {
+    "dihedral": (0, 1, 2, 3, 4, 5, 6, 7),   # flips and 90-degree rotations: all 8
+    "rotate": (0, 5, 3, 6),                 # rotations by 0, 90, 180, 270 degrees
+    "flip": (0, 2),                         # left-right mirror
+    "none": (0,),
+}
 
 
-def _apply(x, flag, transform, batched):
-    if x is None:
-        return None
-    flag = ops.reshape(flag, (-1, 1, 1, 1)) if batched else ops.reshape(flag, ())
-    return ops.where(flag, transform(x), x)
-
-
-def _spatial_axes(batched):
-    return (1, 2) if batched else (0, 1)
-
-
-def _draw(x, probability, stream):
-    batched = len(ops.shape(x)) == 4
-    shape = (ops.shape(x)[0],) if batched else ()
-    return keras.random.uniform(shape, seed=stream) < probability, batched
-
-
-def random_flip(lr, hr, horizontal=True, vertical=True, seed=None):
-    """Flip left-right and/or up-down, each with probability 1/2.
+def symmetry_codes(augment):
+    """The symmetry codes of an ``augment`` option.
 
     Args:
-        lr: float ``(H, W, C)`` / ``(B, H, W, C)`` or ``None``.
-        hr: float image(s), same rank as ``lr``.
-        horizontal, vertical: which flips may happen.
-        seed: see the module docstring.
+        augment: ``True`` (= ``"dihedral"``: flips and rotations by 90/180/270, the 8
+            symmetries of the square), ``"rotate"`` (rotations by 0/90/180/270 only, as
+            FSRCNN), ``"flip"`` (left-right mirror), ``False`` / ``None`` / ``"none"``.
 
     Returns:
-        ``(lr, hr)`` flipped the same way.
+        tuple of int codes (see the module docstring).
     """
-    stream = seed_stream(seed)
-    hr = ops.convert_to_tensor(hr)
-    lr = None if lr is None else ops.convert_to_tensor(lr)
-    row_axis, col_axis = _spatial_axes(len(hr.shape) == 4)
-    for enabled, axis in ((horizontal, col_axis), (vertical, row_axis)):
-        if not enabled:
-            continue
-        flag, batched = _draw(hr, 0.5, stream)
-        lr = _apply(lr, flag, lambda x, a=axis: ops.flip(x, axis=a), batched)
-        hr = _apply(hr, flag, lambda x, a=axis: ops.flip(x, axis=a), batched)
-    return lr, hr
+    if augment is True:
+        augment = "dihedral"
+    elif augment is False or augment is None:
+        augment = "none"
+    if augment not in SYMMETRIES:
+        raise ValueError(f"`augment` must be True, False or one of {tuple(SYMMETRIES)}; "
+                         f"got {augment!r}")
+    return SYMMETRIES[augment]
 
 
-def random_rotate90(lr, hr, seed=None):
-    """Rotate by a multiple of 90 degrees drawn uniformly (square images only).
-
-    Implemented as a random transpose then random flips: together with ``random_flip``
-    it covers the 8 symmetries of the square (the "x8 geometric" augmentation of
-    Timofte et al. 2016).
+def apply_symmetry(image, code):
+    """One of the 8 symmetries of the square on an ``(H, W, C)`` numpy array (a view).
 
     Args:
-        lr: float ``(H, W, C)`` / ``(B, H, W, C)`` with H == W, or ``None``.
-        hr: float image(s) with H == W.
-        seed: see the module docstring.
+        image: numpy ``(H, W, C)``.
+        code: int in [0, 8): bit 2 transposes, bit 0 flips rows, bit 1 flips columns.
 
     Returns:
-        ``(lr, hr)`` rotated the same way.
+        numpy array ``(H, W, C)`` (``(W, H, C)`` when transposed).
     """
-    stream = seed_stream(seed)
-    hr = ops.convert_to_tensor(hr)
-    lr = None if lr is None else ops.convert_to_tensor(lr)
-    batched = len(hr.shape) == 4
-    row_axis, col_axis = _spatial_axes(batched)
-    height, width = hr.shape[row_axis], hr.shape[col_axis]
-    if isinstance(height, int) and isinstance(width, int) and height != width:
-        raise ValueError(f"random_rotate90 needs square images; got hr shape {tuple(hr.shape)}")
-    perm = (0, 2, 1, 3) if batched else (1, 0, 2)
-    # k quarter turns: transpose when k is odd, then flip columns for k in {1, 2}
-    # and rows for k in {2, 3}.
-    shape = (ops.shape(hr)[0],) if batched else ()
-    k = keras.random.randint(shape, 0, 4, seed=stream)
-    odd = ops.equal(ops.mod(k, 2), 1)
-    flip_cols = ops.logical_or(ops.equal(k, 1), ops.equal(k, 2))
-    flip_rows = ops.logical_or(ops.equal(k, 2), ops.equal(k, 3))
-    steps = ((odd, lambda x: ops.transpose(x, perm)),
-             (flip_rows, lambda x: ops.flip(x, axis=row_axis)),
-             (flip_cols, lambda x: ops.flip(x, axis=col_axis)))
-    for flag, transform in steps:
-        lr = _apply(lr, flag, transform, batched)
-        hr = _apply(hr, flag, transform, batched)
-    return lr, hr
+    code = int(code)
+    if code & 4:
+        image = image.transpose(1, 0, 2)
+    if code & 1:
+        image = image[::-1]
+    if code & 2:
+        image = image[:, ::-1]
+    return image
 
 
-def random_flip_rotate(lr, hr, seed=None):
-    """Random horizontal flip then random 90-degree rotation (all 8 square symmetries).
+def check_scale_augment(factors):
+    """Validate a ``scale_augment`` option; return it as a tuple of floats (or ``(1.0,)``).
 
     Args:
-        lr: float ``(H, W, C)`` / ``(B, H, W, C)`` square, or ``None``.
-        hr: float image(s), square.
-        seed: see the module docstring.
+        factors: None, or a sequence of HR downscale factors in (0, 1] (FSRCNN:
+            ``(1.0, 0.9, 0.8, 0.7, 0.6)``); 1.0 keeps the original image.
+    """
+    if factors is None:
+        return (1.0,)
+    if isinstance(factors, (int, float)) or not len(factors):
+        raise ValueError(f"`scale_augment` must be a non-empty sequence of factors in (0, 1], "
+                         f"e.g. (1.0, 0.9, 0.8, 0.7, 0.6); got {factors!r}")
+    out = tuple(float(f) for f in factors)
+    if any(not 0.0 < f <= 1.0 for f in out):
+        raise ValueError(f"`scale_augment` factors must lie in (0, 1]; got {factors!r}")
+    return out
+
+
+def rescale(image, factor):
+    """An HR image shrunk by ``factor`` with MATLAB bicubic, as uint8 (``scale_augment``).
+
+    Args:
+        image: uint8 ``(H, W, C)``.
+        factor: float in (0, 1]; 1.0 returns ``image`` itself.
 
     Returns:
-        ``(lr, hr)`` transformed the same way.
+        uint8 ``(ceil(H * factor), ceil(W * factor), C)``.
     """
-    stream = seed_stream(seed)
-    lr, hr = random_flip(lr, hr, horizontal=True, vertical=False, seed=stream)
-    return random_rotate90(lr, hr, seed=stream)
+    if factor == 1.0:
+        return image
+    out = np.asarray(imresize(image.astype(np.float32) / 255.0, scale=factor))
+    return np.clip(np.round(out * 255.0), 0, 255).astype(np.uint8)
 
 
-__all__ = ["random_crop", "random_flip", "random_rotate90", "random_flip_rotate"]
+__all__ = ["SYMMETRIES", "symmetry_codes", "apply_symmetry", "check_scale_augment", "rescale"]

@@ -229,7 +229,7 @@ def resolve_dataset(name_or_path, download=True, what="dataset"):
         raise DatasetNotFoundError(_offline_message(canonical, data_root() / canonical,
                                                     "download=False"))
     raise DatasetNotFoundError(
-        f"{what} {name!r}: no such folder or set; tried " + ", ".join(str(p) for p in tried)
+        f"{what}: folder or set {name!r} not found; tried " + ", ".join(str(p) for p in tried)
         + ". Pass a folder of images, or put the set in $KERAS_SR_DATA/<name> (set "
         f"KERAS_SR_DATA) or {DEFAULT_ROOT}/<name>; downloadable test sets: "
         + ", ".join(n for n, e in DATASETS.items() if e["url"]))

@@ -32,7 +32,7 @@ from keras_sr.layers.degradation import Degrade
 
 # Batch k of training_dataset / TrainingPyDataset draws its degradation from
 # (seed + this offset, k); the first seed row of batch k here is that pair.
-SEED_OFFSET = datasets._DEGRADATION_SEED_OFFSET  # pylint: disable=protected-access
+SEED_OFFSET = datasets.DEGRADATION_SEED_OFFSET
 
 
 def seed_rows(seed, step, batch_size, dtype="int64"):
@@ -54,23 +54,24 @@ def seed_rows(seed, step, batch_size, dtype="int64"):
 
 
 def hr_crop_dataset(folders, scale, patch_size, batch_size, augment=True, seed=0,
-                    start_step=0, skip_small=False):
+                    start_step=0, stride=None, scale_augment=None, skip_bad=False):
     """``tf.data`` stream of ``{"hr", "seeds"}`` batches (TensorFlow backend).
 
     Args:
-        folders, scale, patch_size, batch_size, augment, seed, start_step, skip_small: as
-            ``keras_sr.data.datasets.training_dataset``.
+        folders, scale, patch_size, batch_size, augment, seed, start_step, stride,
+            scale_augment, skip_bad: as ``keras_sr.data.datasets.training_dataset``.
 
     Returns:
         Endless ``tf.data.Dataset`` of dicts: ``"hr"`` uint8 ``(batch, p*scale, p*scale,
         3)`` RGB in [0, 255] (``hr_patch_dataset``: the crops of ``training_dataset``)
         and ``"seeds"`` int64 ``(batch, 2)`` (``seed_rows``).
     """
-    import tensorflow as tf
+    import tensorflow as tf  # deferred: optional on the JAX backend
 
     data = datasets.hr_patch_dataset(folders, scale, patch_size, batch_size,
                                       augment=augment, seed=seed, start_step=start_step,
-                                      skip_small=skip_small)
+                                      stride=stride, scale_augment=scale_augment,
+                                      skip_bad=skip_bad)
     first = tf.constant(int(seed) + SEED_OFFSET, tf.int64) + tf.range(batch_size,
                                                                        dtype=tf.int64)
 
@@ -91,14 +92,15 @@ class HRCropPyDataset(datasets.TrainingPyDataset):
     ``e * steps_per_epoch + k``; set ``epoch`` to resume.
 
     Args:
-        folders, scale, patch_size, batch_size, steps_per_epoch, augment, seed,
-        skip_small, **kwargs: as ``TrainingPyDataset``.
+        folders, scale, patch_size, batch_size, steps_per_epoch, augment, seed, stride,
+        scale_augment, skip_bad, **kwargs: as ``TrainingPyDataset``.
     """
 
     def __init__(self, folders, scale, patch_size, batch_size, steps_per_epoch, augment=True,
-                 seed=0, skip_small=False, **kwargs):
+                 seed=0, stride=None, scale_augment=None, skip_bad=False, **kwargs):
         super().__init__(folders, scale, patch_size, batch_size, steps_per_epoch,
-                         augment=augment, seed=seed, skip_small=skip_small, **kwargs)
+                         augment=augment, seed=seed, stride=stride,
+                         scale_augment=scale_augment, skip_bad=skip_bad, **kwargs)
         self._seed_dtype = "int64" if keras.backend.backend() == "tensorflow" else "uint32"
 
     def batch_at(self, global_step):

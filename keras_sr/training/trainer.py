@@ -44,7 +44,7 @@ def _folders(spec, what):
         ConfigError: a folder holds no image file (the key and the folder are named).
     """
     specs = spec if isinstance(spec, (list, tuple)) else [spec]
-    folders = [resolve_dataset(s, what=f"config {what!r}:") for s in specs]
+    folders = [resolve_dataset(s, what=f"config {what!r}") for s in specs]
     for folder in folders:
         try:
             list_images(folder)
@@ -168,22 +168,22 @@ def _build_train_data(config, start_step):
         common.pop("channels")   # the crops are RGB; the wrapper makes Y on the device
         if keras.backend.backend() == "tensorflow":
             return device_degradation.hr_crop_dataset(
-                folders, augment=data["augment"], skip_small=data["skip_small"],
+                folders, augment=data["augment"], skip_bad=data.get("skip_bad", False),
                 start_step=start_step, **common)
         dataset = device_degradation.HRCropPyDataset(
             folders, steps_per_epoch=config["steps_per_epoch"], augment=data["augment"],
-            skip_small=data["skip_small"], **common)
+            skip_bad=data.get("skip_bad", False), **common)
         dataset.epoch = start_step // config["steps_per_epoch"]
         return dataset
     if keras.backend.backend() == "tensorflow":
         return datasets.training_dataset(
             folders, degradation=data["degradation"], augment=data["augment"],
-            skip_small=data["skip_small"],
+            skip_bad=data.get("skip_bad", False),
             degradation_options=data["degradation_options"], start_step=start_step, **common)
     dataset = datasets.TrainingPyDataset(
         folders, steps_per_epoch=config["steps_per_epoch"], degradation=data["degradation"],
         degradation_options=data["degradation_options"], augment=data["augment"],
-        skip_small=data["skip_small"], **common)
+        skip_bad=data.get("skip_bad", False), **common)
     dataset.epoch = start_step // config["steps_per_epoch"]
     return dataset
 

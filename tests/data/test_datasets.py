@@ -6,7 +6,8 @@ import pytest
 from PIL import Image
 
 from keras_sr import degradations
-from keras_sr.data import datasets
+from keras_sr.data import datasets, patches
+from keras_sr.data.augment import apply_symmetry
 from keras_sr.image.resize import imresize
 from keras_sr.image.color import rgb_to_y
 
@@ -104,14 +105,21 @@ def test_pydataset_is_deterministic_per_step(hr_folder):
     np.testing.assert_allclose(lr, expected, atol=1e-6)
 
 
-def test_empty_folder_and_small_images_raise(tmp_path, hr_folder):
+def test_empty_folder_and_too_small_for_any_patch_raise(tmp_path, hr_folder):
     with pytest.raises(ValueError, match="no image files"):
-        datasets.image_paths(tmp_path)
-    with pytest.raises(ValueError, match=r"b.png is 48x48.*60x60"):
-        datasets.image_paths(hr_folder, (60, 60))
-    with pytest.raises(ValueError, match="patch_size"):
-        datasets.TrainingPyDataset(hr_folder, scale=4, patch_size=15, batch_size=2,
+        datasets.TrainingPyDataset(tmp_path, scale=2, patch_size=4, batch_size=2,
                                    steps_per_epoch=1)
+    with pytest.raises(ValueError, match="reaches 76x76.*patch_size"):
+        datasets.TrainingPyDataset(hr_folder, scale=4, patch_size=19, batch_size=2,
+                                   steps_per_epoch=1)
+
+
+def test_images_smaller_than_a_patch_are_left_out_and_counted(hr_folder):
+    # a.png is 60x72, b.png 48x48: a 60x60 HR patch fits in a only.
+    with pytest.warns(UserWarning, match="left out 1 of 2 images .* smaller than one 60x60"):
+        data = datasets.TrainingPyDataset(hr_folder, scale=4, patch_size=15, batch_size=2,
+                                          steps_per_epoch=1)
+    assert len(data.sampler.images) == 1 and data.sampler.images[0].shape == (60, 72, 3)
 
 
 def test_tf_data_refuses_other_backends(hr_folder):
@@ -124,7 +132,7 @@ def test_tf_data_refuses_other_backends(hr_folder):
 # --------------------------------------------------------------------------- fast path
 def _symmetries(patch):
     """The 8 symmetries of a square patch, in the order of the pipelines' draw (0..7)."""
-    return [datasets._symmetry_np(patch, s) for s in range(8)]
+    return [apply_symmetry(patch, s) for s in range(8)]
 
 
 def _aligned_crops(image, side, scale):
@@ -139,23 +147,10 @@ def _source_images(folder):
     return [np.asarray(Image.open(path).convert("RGB")) for path in sorted(folder.iterdir())]
 
 
-@pytest.mark.tf_only
-def test_hash_is_the_same_in_numpy_and_tensorflow():
-    indices = [0, 1, 2, 17, 2 ** 31 + 5, 2 ** 32 + 3, 2 ** 40 + 12345]
-    for seed in (0, 1, -3, 2 ** 40 + 7):
-        expected = datasets._hash_np(seed, indices)
-        assert expected.shape == (len(indices), 4) and expected.dtype == np.uint32
-        got = np.stack([np.asarray(datasets._hash_tf(seed, i)) for i in indices])
-        np.testing.assert_array_equal(got, expected)
-    # a different seed or element changes every draw
-    assert not np.any(datasets._hash_np(0, [5]) == datasets._hash_np(1, [5]))
-    assert not np.any(datasets._hash_np(0, [5]) == datasets._hash_np(0, [6]))
-
-
 def test_hash_draws_are_uniform():
-    h = datasets._hash_np(3, np.arange(16000))
+    h = patches.hash_draws(3, np.arange(16000))
     for column, n in ((0, 5), (3, 8)):
-        counts = np.bincount(datasets._below(h[:, column], n), minlength=n)
+        counts = np.bincount(patches.below(h[:, column], n), minlength=n)
         assert counts.shape == (n,)
         # 16000 / n draws per value; 5 standard deviations of a binomial either side
         expected = 16000 / n
@@ -282,13 +277,15 @@ def test_pydataset_patches_are_symmetries_of_grid_aligned_crops(hr_folder):
     plain = datasets.TrainingPyDataset(hr_folder, scale=3, patch_size=6, batch_size=8,
                                        steps_per_epoch=10, seed=11, augment=False)
     # without augmentation: the same crops, untransformed
-    picks, tops, lefts, symmetries = datasets._plan_np(11, np.arange(8), plain._shapes, 6, 3)
+    picks, tops, lefts, _ = plain.sampler.plan(np.arange(8))
+    symmetries = data.sampler.plan(np.arange(8))[3]   # the same offsets, with symmetries
+    np.testing.assert_array_equal(data.sampler.plan(np.arange(8))[0], picks)
     for row, tile in enumerate(plain.crops(0)):
-        image = plain.bank.hr[picks[row]]
+        image = plain.sampler.images[picks[row]]
         np.testing.assert_array_equal(
             tile, image[3 * tops[row]: 3 * tops[row] + 18, 3 * lefts[row]: 3 * lefts[row] + 18])
         np.testing.assert_array_equal(data.crops(0)[row],
-                                      datasets._symmetry_np(tile, int(symmetries[row])))
+                                      apply_symmetry(tile, int(symmetries[row])))
 
 
 def test_pydataset_jit_compile_matches_eager(hr_folder):

@@ -44,7 +44,7 @@ def test_unknown_name_names_every_place_tried(monkeypatch, tmp_path):
     with pytest.raises(DatasetNotFoundError) as error:
         resolve_dataset("Set6", what="data.train")
     message = str(error.value)
-    assert "data.train 'Set6'" in message
+    assert "data.train: folder or set 'Set6' not found" in message
     assert str(tmp_path / "env" / "Set6") in message
     assert str(tmp_path / "home" / ".keras_sr" / "datasets" / "Set6") in message
     assert "Set5, Set14, B100" in message
