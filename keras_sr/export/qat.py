@@ -11,7 +11,7 @@ from).
 import sys
 from pathlib import Path
 
-from keras_sr.data.benchmark_sets import data_root
+from keras_sr.data.sets import data_root
 from keras_sr.export.patches import builtin_photos, load_folders, sample_patches
 from keras_sr.models.pretrained import WEIGHTS_DIR, find_weights
 from keras_sr.quantization import recipe
