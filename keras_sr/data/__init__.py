@@ -3,6 +3,6 @@
 TensorFlow). Degradations live in ``keras_sr.degradations``; image reading, writing and
 resizing in ``keras_sr.image``."""
 
-from keras_sr.data.sets import data_root, resolve_dataset
+from keras_sr.data.sets import data_root, data_roots, resolve_dataset
 
-__all__ = ["resolve_dataset", "data_root"]
+__all__ = ["resolve_dataset", "data_root", "data_roots"]

@@ -5,7 +5,9 @@ from pathlib import Path
 import numpy as np
 from keras import ops
 
-from keras_sr.data.patches import PatchSampler
+from keras_sr.data.patches import PatchSampler, load_images
+from keras_sr.data.sets import resolve_dataset
+from keras_sr.image.io import list_images
 from keras_sr.image.color import rgb_to_y
 from keras_sr.image.resize import bicubic_degrade
 
@@ -23,14 +25,23 @@ def builtin_photos():
     return images
 
 
-def load_folders(folders, max_images=None):
-    """Read every image of the given folders (sorted) as float32 RGB arrays."""
-    from keras_sr.image.io import list_images, read_image
+def load_folders(folders, max_images=None, skip_bad=False):
+    """Decode the images of folders or set names (sorted) as uint8 RGB arrays.
 
+    Args:
+        folders: a folder / set name (``keras_sr.data.sets.resolve_dataset``) or a list.
+        max_images: keep the first ``max_images`` files, or all (None).
+        skip_bad: leave out files that cannot be used (with a warning) instead of one
+            error listing them all (``keras_sr.data.patches.load_images``).
+
+    Returns:
+        list of uint8 ``(H, W, 3)`` arrays.
+    """
     if isinstance(folders, (str, Path)):
         folders = [folders]
-    paths = [path for folder in folders for path in list_images(folder)]
-    return [read_image(path) for path in paths[:max_images]]
+    paths = [path for folder in folders
+             for path in list_images(resolve_dataset(folder, what="training images"))]
+    return load_images(paths[:max_images], skip_bad=skip_bad, what="training images")[1]
 
 
 def sample_patches(images, scale, patch_size=32, count=256, channels=3, seed=0,

@@ -35,3 +35,19 @@ def test_seed_and_y_channel(rng):
 def test_too_small_images_raise():
     with pytest.raises(ValueError, match="reaches 48x48"):
         sample_patches([np.zeros((20, 20, 3), "float32")], 4, 12, 2)
+
+
+def test_load_folders_by_set_name_and_patches_from_them(tmp_path, monkeypatch, rng):
+    from PIL import Image
+
+    from keras_sr.export.patches import load_folders
+
+    (tmp_path / "Mine").mkdir()
+    pixels = rng.integers(0, 256, (20, 24, 3), dtype=np.uint8)
+    Image.fromarray(pixels).save(tmp_path / "Mine" / "a.png")
+    monkeypatch.setenv("KERAS_SR_DATA", str(tmp_path))
+    images = load_folders("Mine")
+    assert len(images) == 1 and images[0].dtype == np.uint8
+    np.testing.assert_array_equal(images[0], pixels)
+    lr, hr = sample_patches(images, 2, 4, count=3)
+    assert hr.shape == (3, 8, 8, 3) and lr.shape == (3, 4, 4, 3)
