@@ -86,4 +86,4 @@ def run(args):
              if last.get("val_psnr") is not None and result["best"] is not None else ""))
     for path in result["files"]:
         print(f"  wrote {path}")
-    return 3 if result["stopped_on_nan"] else 0
+    return 3 if result["stopped_on_nan"] or result["stopped_on_divergence"] else 0

@@ -54,12 +54,47 @@ def atomic_save_weights(model, path):
     os.replace(tmp, path)
 
 
+class CheckpointError(ValueError):
+    """A checkpoint folder cannot be resumed (the message names the file and the way out)."""
+
+
 def read_state(directory):
-    """The ``state.json`` of a checkpoint folder as a dict, or None when there is none."""
+    """The ``state.json`` of a checkpoint folder as a dict, or None when there is none.
+
+    Raises:
+        CheckpointError: the file is damaged (not JSON, or not a mapping with an epoch);
+            the message names it and how to start afresh.
+    """
     path = Path(directory) / STATE_FILE
     if not path.is_file():
         return None
-    return json.loads(path.read_text())
+    try:
+        state = json.loads(path.read_text())
+    except (ValueError, UnicodeDecodeError) as error:
+        raise CheckpointError(f"checkpoint state {str(path)!r} is damaged ({error}); start "
+                              "afresh with --no-resume (resume=False) or delete the file") \
+            from error
+    if not isinstance(state, dict) or not isinstance(state.get("epoch"), int):
+        raise CheckpointError(f"checkpoint state {str(path)!r} is damaged (no epoch number); "
+                              "start afresh with --no-resume (resume=False)")
+    return state
+
+
+def write_sidecar(weights_path, identity, **extra):
+    """The JSON sidecar ``X.json`` beside ``X.weights.h5``: ``identity`` (``model``,
+    ``scale``, ``channels``) and ``extra`` (``config``, ``epoch``...), written atomically.
+
+    Example:
+        >>> import tempfile
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> write_sidecar(folder / "last.weights.h5", {"model": "espcn", "scale": 3,
+        ...               "channels": 1}, epoch=2).name
+        'last.json'
+    """
+    path = Path(weights_path)
+    sidecar = path.with_name(path.name.replace(".weights.h5", "") + ".json")
+    atomic_write_text(sidecar, json.dumps(dict(identity, **extra), indent=1, default=str))
+    return sidecar
 
 
 def restore(model, directory, which="last"):
@@ -74,7 +109,11 @@ def restore(model, directory, which="last"):
     path = Path(directory) / (LAST_WEIGHTS if which == "last" else BEST_WEIGHTS)
     if model.optimizer is not None and not model.optimizer.built:
         model.optimizer.build(model.trainable_variables)
-    model.load_weights(path)
+    try:
+        model.load_weights(path)
+    except (OSError, ValueError, KeyError) as error:
+        raise CheckpointError(f"checkpoint {str(path)!r} is damaged or does not fit the "
+                              f"model ({type(error).__name__}: {error})") from error
     return state
 
 
@@ -101,8 +140,9 @@ class Validation(keras.callbacks.Callback):
     """PSNR/SSIM on a validation set every ``every`` epochs, by the published protocol.
 
     Uses ``keras_sr.inference.evaluate.evaluate`` (mod-crop, MATLAB bicubic LR rounded to 8
-    bits, SR rounded, Y channel, ``scale`` pixels shaved). Adds ``val_psnr`` and
-    ``val_ssim`` to the epoch logs (put this callback before the checkpoint and
+    bits, SR rounded, Y channel, ``scale`` pixels shaved). Adds ``val_psnr``,
+    ``val_ssim`` and ``val_bicubic_psnr`` (the baseline, measured once) to the epoch
+    logs (put this callback before the checkpoint and
     TensorBoard ones so they see the values).
 
     Args:
@@ -116,6 +156,7 @@ class Validation(keras.callbacks.Callback):
         super().__init__()
         self.dataset, self.scale, self.every, self.limit = dataset, scale, every, limit
         self.last = {}
+        self.bicubic = None
 
     def on_epoch_end(self, epoch, logs=None):
         if logs is None or not _finite(logs.get("loss", 0.0)):
@@ -127,7 +168,11 @@ class Validation(keras.callbacks.Callback):
 
         result = evaluate(sr_model_of(self.model), self.dataset, self.scale, progress=False,
                           limit=self.limit)
-        self.last = {"val_psnr": float(result["psnr_y"]), "val_ssim": float(result["ssim_y"])}
+        if self.bicubic is None:
+            self.bicubic = float(evaluate("bicubic", self.dataset, self.scale, progress=False,
+                                          limit=self.limit)["psnr_y"])
+        self.last = {"val_psnr": float(result["psnr_y"]), "val_ssim": float(result["ssim_y"]),
+                     "val_bicubic_psnr": self.bicubic}
         logs.update(self.last)
 
 
@@ -144,14 +189,21 @@ class Checkpoint(keras.callbacks.Callback):
         extra_state: dict stored in ``state.json`` (the config, ...).
         resume: continue the best score and history of an existing ``state.json``
             (False: start afresh, overwriting the folder's files).
+        identity: ``{"model", "scale", "channels"}`` written with ``extra_state['config']``
+            into a JSON sidecar beside each weights file (``last.json``, ``best.json``).
+        guards: callbacks with a ``stopped`` flag (``DivergenceGuard``): an epoch they
+            stopped is not saved, so the files keep the last good state.
     """
 
-    def __init__(self, directory, monitor="val_psnr", seed=0, extra_state=None, resume=True):
+    def __init__(self, directory, monitor="val_psnr", seed=0, extra_state=None, resume=True,
+                 identity=None, guards=()):
         super().__init__()
         self.directory = Path(directory)
         self.monitor = monitor
         self.seed = seed
         self.extra_state = dict(extra_state or {})
+        self.identity = dict(identity or {})
+        self.guards = list(guards)
         state = (read_state(self.directory) if resume else None) or {}
         self.best = state.get("best")
         self.best_epoch = state.get("best_epoch")
@@ -168,7 +220,7 @@ class Checkpoint(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         logs = dict(logs or {})
-        if not _finite(logs.get("loss")):
+        if not _finite(logs.get("loss")) or any(guard.stopped for guard in self.guards):
             return
         self.directory.mkdir(parents=True, exist_ok=True)
         record = {"epoch": epoch + 1}
@@ -176,16 +228,24 @@ class Checkpoint(keras.callbacks.Callback):
         self.history = [h for h in self.history if h["epoch"] <= epoch] + [record]
         model = sr_model_of(self.model)   # the SR model + the shared optimizer
         atomic_save_weights(model, self.directory / LAST_WEIGHTS)
+        self._sidecar(LAST_WEIGHTS, epoch + 1)
         key, score = self._score(logs)
         if score is not None and (self.best is None or score > self.best):
             self.best, self.best_epoch = score, epoch + 1
             atomic_save_weights(model, self.directory / BEST_WEIGHTS)
+            self._sidecar(BEST_WEIGHTS, epoch + 1)
             self.best_key = key
         state = {"epoch": epoch + 1, "seed": self.seed, "best": self.best,
                  "best_epoch": self.best_epoch, "monitor": self.monitor,
                  "history": self.history}
         state.update(self.extra_state)
         atomic_write_text(self.directory / STATE_FILE, json.dumps(state, indent=1, default=str))
+
+
+    def _sidecar(self, name, epoch):
+        if self.identity:
+            write_sidecar(self.directory / name, self.identity, epoch=epoch,
+                          config=self.extra_state.get("config"))
 
 
 class NaNGuard(keras.callbacks.Callback):
@@ -216,6 +276,79 @@ class NaNGuard(keras.callbacks.Callback):
         self.message = (f"keras-sr: loss became {logs['loss']} at batch {batch}; training "
                         f"stopped, {where}. Lower the learning rate or check the data.")
         self.log(self.message)
+
+
+class DivergenceGuard(keras.callbacks.Callback):
+    """Stop when training diverges without a NaN; restore the last good checkpoint.
+
+    Two signs: a batch loss more than ``factor`` times its running level (the lowest
+    value an exponential average of the batch losses has reached; tested from batch
+    ``warmup_batches`` on), or, from epoch
+    ``warmup_epochs`` on, a validation PSNR (``val_psnr``) below the bicubic baseline
+    (``val_bicubic_psnr``, from ``Validation``). Put it before ``Checkpoint`` and give it
+    to that as a guard, so the diverged epoch is not saved and the best checkpoint stays
+    the last good one.
+
+    Args:
+        directory: checkpoint folder of ``Checkpoint`` (None: only stop).
+        factor: float > 1, how far above its running level a loss is divergence.
+        warmup_batches: batches before the loss test starts.
+        warmup_epochs: epochs before the PSNR test starts.
+        log: function receiving the message.
+    """
+
+    def __init__(self, directory=None, factor=100.0, warmup_batches=20, warmup_epochs=5,
+                 log=print):
+        super().__init__()
+        if not factor > 1:
+            raise ValueError(f"DivergenceGuard: factor must be > 1; got {factor!r}")
+        self.directory = directory
+        self.factor, self.warmup_batches = float(factor), int(warmup_batches)
+        self.warmup_epochs = int(warmup_epochs)
+        self.log = log
+        self.level = self.average = None
+        self.seen = 0
+        self.epoch = 0
+        self.stopped = False
+        self.message = None
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+    def _stop(self, why):
+        self.stopped = True
+        self.model.stop_training = True
+        restored = None
+        if self.directory is not None and read_state(self.directory) is not None:
+            restored = restore(sr_model_of(self.model), self.directory)
+        where = (f"restored the last good checkpoint (epoch {restored['epoch']}) from "
+                 f"{self.directory}; best.weights.h5 is the last good best"
+                 if restored else "no earlier checkpoint to restore")
+        self.message = (f"keras-sr: training diverged: {why}; stopped, {where}. Lower the "
+                        "learning rate (or check the data).")
+        self.log(self.message)
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.stopped or logs is None or not _finite(logs.get("loss")):
+            return
+        loss = float(logs["loss"])
+        self.seen += 1
+        if self.level is not None and self.seen > self.warmup_batches \
+                and loss > self.factor * max(self.level, 1e-12):
+            self._stop(f"loss {loss:.4g} at epoch {self.epoch + 1}, batch {batch + 1} is more "
+                       f"than {self.factor:g}x its running level {self.level:.4g}")
+            return
+        self.average = loss if self.average is None else 0.9 * self.average + 0.1 * loss
+        self.level = self.average if self.level is None else min(self.level, self.average)
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        if self.stopped or epoch + 1 < self.warmup_epochs:
+            return
+        psnr, bicubic = logs.get("val_psnr"), logs.get("val_bicubic_psnr")
+        if _finite(psnr) and _finite(bicubic) and float(psnr) < float(bicubic):
+            self._stop(f"validation PSNR {float(psnr):.2f} dB at epoch {epoch + 1} is below "
+                       f"bicubic ({float(bicubic):.2f} dB)")
 
 
 class ReseedEachEpoch(keras.callbacks.Callback):
@@ -353,6 +486,7 @@ def plot_learning_curves(history, path):
     return path
 
 
-__all__ = ["Validation", "Checkpoint", "NaNGuard", "ReseedEachEpoch", "ImageGrid",
+__all__ = ["CheckpointError", "write_sidecar", "DivergenceGuard", "Validation",
+           "Checkpoint", "NaNGuard", "ReseedEachEpoch", "ImageGrid",
            "comparison_grid", "plot_learning_curves", "restore", "read_state",
            "atomic_write_text", "atomic_save_weights", "sr_model_of"]

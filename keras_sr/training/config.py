@@ -51,6 +51,11 @@ DEFAULTS = {
         "tensorboard": True,
         "plot": True,           # learning-curve PNG at the end
         "verbose": "auto",      # Keras progress bar (with ETA)
+        "divergence": {         # stop when training diverges without a NaN
+            "factor": 100.0,    # a batch loss this many times its running level (null: off)
+            "warmup_batches": 20,   # batches before the loss test
+            "warmup_epochs": 5,     # epochs before the "validation PSNR below bicubic" test
+        },
     },
 }
 
@@ -136,6 +141,12 @@ def _positive_int(config, key, value):
         raise ConfigError(f"config {key!r} must be a positive integer; got {value!r}")
 
 
+def _check_learning_rate(rate):
+    if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not rate > 0:
+        raise ConfigError(f"config 'optimizer.learning_rate' must be a number > 0; got "
+                          f"{rate!r}")
+
+
 def _check_loss(loss):
     from keras_sr.losses import NAMES
 
@@ -200,6 +211,24 @@ def validate_config(config):
     if config["distribution"] not in DISTRIBUTIONS:
         raise ConfigError(f"config 'distribution' must be one of {DISTRIBUTIONS}; got "
                           f"{config['distribution']!r}")
+    divergence = config["callbacks"]["divergence"]
+    factor = divergence["factor"]
+    if factor is not None and (isinstance(factor, bool) or not isinstance(factor, (int, float))
+                               or factor <= 1):
+        raise ConfigError(f"config 'callbacks.divergence.factor' must be a number > 1 or null "
+                          f"(off); got {factor!r}")
+    for key in ("warmup_batches", "warmup_epochs"):
+        value = divergence[key]
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ConfigError(f"config 'callbacks.divergence.{key}' must be an int >= 0; got "
+                              f"{value!r}")
+    rate = config["optimizer"].get("learning_rate", 1e-3)
+    if isinstance(rate, str):   # YAML 1.1 reads 1e-3 (no dot) as a string
+        try:
+            config["optimizer"]["learning_rate"] = rate = float(rate)
+        except ValueError:
+            pass
+    _check_learning_rate(rate)
     every = config["callbacks"]["validate_every"]
     if isinstance(every, bool) or not isinstance(every, int) or every < 0:
         raise ConfigError(f"config 'callbacks.validate_every' must be an int >= 0; got {every!r}")

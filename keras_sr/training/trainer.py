@@ -214,6 +214,90 @@ def build_training_model(config, model):
     return wrapper
 
 
+# --------------------------------------------------------------------------- resume
+# Keys whose change makes a checkpoint unusable (variables or optimizer slots differ).
+_FIXED_ON_RESUME = ("model", "scale", "channels", "model_args", "trainable")
+
+
+def _check_writable(folder):
+    """Create ``folder`` and write a probe file there; ``ConfigError`` naming it if not."""
+    folder = Path(folder)
+    probe = folder / ".keras_sr_write_probe"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe.write_text("")
+        probe.unlink()
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise ConfigError(f"output folder {str(folder)!r} is not writable ({reason}); choose "
+                          "another with --output-dir (config 'output_dir')") from error
+
+
+def _refuse_incompatible_resume(saved, config, ckpt_dir):
+    """``ConfigError`` when the checkpoint was made with another model or optimizer."""
+    changed = [key for key in _FIXED_ON_RESUME if key in saved and saved[key] != config[key]]
+    saved_name = (saved.get("optimizer") or {}).get("name")
+    if saved_name not in (None, config["optimizer"]["name"]):
+        changed.append("optimizer.name")
+    if changed:
+        raise ConfigError(
+            f"{ckpt_dir} holds a checkpoint made with other settings ("
+            + ", ".join(f"{key}: {_lookup(saved, key)!r} there, {_lookup(config, key)!r} "
+                        "now" for key in changed)
+            + "); it cannot be resumed with them: use another output_dir, or start afresh "
+              "with --no-resume (resume=False)")
+
+
+def _lookup(mapping, dotted):
+    for part in dotted.split("."):
+        mapping = mapping.get(part) if isinstance(mapping, dict) else None
+    return mapping
+
+
+def _restore_or_fall_back(model, ckpt_dir, state, log):
+    """Restore ``last``; when it is damaged, ``best`` (saying so). Returns the epoch.
+
+    Raises:
+        ConfigError: neither can be read (both files named, with ``--no-resume``).
+    """
+    try:
+        cb.restore(model, ckpt_dir)
+        return int(state["epoch"])
+    except cb.CheckpointError as error:
+        best_epoch = state.get("best_epoch")
+        if not best_epoch or not (Path(ckpt_dir) / cb.BEST_WEIGHTS).is_file():
+            raise ConfigError(f"{error}; there is no best.weights.h5 to fall back on: start "
+                              "afresh with --no-resume (resume=False)") from error
+        try:
+            cb.restore(model, ckpt_dir, which="best")
+        except cb.CheckpointError as best_error:
+            raise ConfigError(f"{error}; {best_error}; start afresh with --no-resume "
+                              "(resume=False)") from best_error
+        log(f"keras-sr: {error}; resuming from the intact best.weights.h5 (epoch "
+            f"{best_epoch}) instead (--no-resume starts afresh)")
+        return int(best_epoch)
+
+
+def _apply_learning_rate(optimizer, saved, config, log):
+    """A changed learning rate takes effect on the restored optimizer, and is logged.
+
+    Restoring a checkpoint restores a constant learning rate with the optimizer's
+    variables; the config's rate is set on it again here, so what ``state.json`` records
+    is what runs. (A schedule is built from the config and not stored: it applies as is.)
+    """
+    rate = float(config["optimizer"].get("learning_rate", 1e-3))
+    old = (saved.get("optimizer") or {}).get("learning_rate")
+    if isinstance(optimizer.learning_rate, keras.Variable) and config["schedule"]["name"] \
+            == "constant":
+        optimizer.learning_rate = rate
+    if old is not None and float(old) != rate:
+        log(f"keras-sr: learning rate {rate:g} (the checkpoint ran at {float(old):g}): applied "
+            "to the restored optimizer")
+    if saved.get("schedule") not in (None, config["schedule"]):
+        log(f"keras-sr: schedule {config['schedule']} (the checkpoint ran "
+            f"{saved['schedule']}): applied from the restored step on")
+
+
 # --------------------------------------------------------------------------- summary
 def _weights_status(spec):
     """What ``weights`` names and whether it is there (for the summary)."""
@@ -335,17 +419,16 @@ def train(config, resume=True, log=print, extra_callbacks=()):
     out = Path(config["output_dir"])
     work = out if chief else out / f"workertemp_{cluster['task_index']}"
     ckpt_dir = work / "checkpoints"
-    work.mkdir(parents=True, exist_ok=True)
+    for folder in (work, ckpt_dir):   # before any work: a read-only folder fails now
+        _check_writable(folder)
     keras.utils.set_random_seed(int(config["seed"]))
     if config["mixed_precision"]:
         keras.mixed_precision.set_dtype_policy(config["mixed_precision"])
 
     state = cb.read_state(ckpt_dir) if resume else None
     initial_epoch = int(state["epoch"]) if state else 0
-    if state and state.get("config", {}).get("model") not in (None, config["model"]):
-        raise ConfigError(f"{ckpt_dir} holds a checkpoint of model "
-                          f"{state['config']['model']!r}, not {config['model']!r}; use "
-                          "another output_dir or resume=False")
+    if state:
+        _refuse_incompatible_resume(state.get("config") or {}, config, ckpt_dir)
 
     if cluster is not None:
         distribute.check_workers_agree(strategy, initial_epoch)
@@ -364,9 +447,10 @@ def train(config, resume=True, log=print, extra_callbacks=()):
         model = build_model(config, log=None if state else log)
         model.compile(optimizer=build_optimizer(config, model), loss=build_loss(config))
         if state:
-            cb.restore(model, ckpt_dir)
+            initial_epoch = _restore_or_fall_back(model, ckpt_dir, state, log)
             log(f"keras-sr: resuming from epoch {initial_epoch} of {config['epochs']} "
                 f"({ckpt_dir})")
+            _apply_learning_rate(model.optimizer, state.get("config") or {}, config, log)
         fitted = build_training_model(config, model)
     if fitted is not model:
         log(f"keras-sr: degrading on the device: {config['data']['degradation']} LR made "
@@ -388,9 +472,18 @@ def train(config, resume=True, log=print, extra_callbacks=()):
                                        limit=config["data"]["val_limit"]))
         if options["images_every"]:
             val_images = datasets.validation_images(val_folder, config["scale"], limit=3)
+    divergence = options["divergence"]
+    diverged = None
+    if divergence["factor"] is not None:
+        diverged = cb.DivergenceGuard(ckpt_dir, factor=divergence["factor"],
+                                      warmup_batches=divergence["warmup_batches"],
+                                      warmup_epochs=divergence["warmup_epochs"], log=log)
+        callbacks.append(diverged)
     checkpoint = cb.Checkpoint(ckpt_dir, monitor="val_psnr" if validate else "loss",
                                seed=config["seed"], extra_state={"config": config},
-                               resume=bool(state))
+                               resume=bool(state), guards=[diverged] if diverged else [],
+                               identity={"model": config["model"], "scale": config["scale"],
+                                         "channels": config["channels"]})
     guard = cb.NaNGuard(ckpt_dir, log=log)
     callbacks += [checkpoint, guard]
     tensorboard_dir = out / "tensorboard" if options["tensorboard"] and chief else None
@@ -421,7 +514,10 @@ def train(config, resume=True, log=print, extra_callbacks=()):
     summary = {"history": history, "initial_epoch": initial_epoch,
                "best": final.get("best") if final else None,
                "best_epoch": final.get("best_epoch") if final else None,
-               "stopped_on_nan": guard.stopped, "replicas": replicas, "is_chief": chief,
+               "stopped_on_nan": guard.stopped,
+               "stopped_on_divergence": bool(diverged and diverged.stopped),
+               "stop_message": guard.message or (diverged.message if diverged else None),
+               "replicas": replicas, "is_chief": chief,
                "output_dir": str(out)}
     cb.atomic_write_text(work / "summary.json", json.dumps(summary, indent=1))
     files += [ckpt_dir / cb.LAST_WEIGHTS, ckpt_dir / cb.BEST_WEIGHTS, work / "summary.json"]
