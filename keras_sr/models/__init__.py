@@ -2,8 +2,8 @@
 
 >>> from keras_sr import models
 >>> model = models.get("espcn", scale=3, channels=1)
->>> model.count_params()
-22729
+>>> (model.name, model.scale, model.channels, model.count_params())
+('espcn', 3, 1, 22729)
 """
 
 import functools
@@ -14,11 +14,14 @@ from keras_sr.models.discriminators import patch_discriminator, srgan_discrimina
 from keras_sr.models.iterative import dbpn, dbpn_small, hourglass
 from keras_sr.models.post_upsampling import edsr, edsr_baseline, espcn, fsrcnn
 from keras_sr.models.pre_upsampling import srcnn, srcnn_955, vdsr
-from keras_sr.models.pretrained import (WEIGHTS_DIR, available_weights, find_weights,
-                                        load_weights)
+from keras_sr.models.common import check_channels
+from keras_sr.models.pretrained import (WEIGHTS_DIR, available_weights, check_weights,
+                                        find_weights, load_weights, read_identity,
+                                        shipped_weights)
 from keras_sr.models.progressive import lapsrn, lapsrn_inference
+from keras_sr.models.sr_model import SRModel, load
 
-# name -> builder. Generators: (scale, channels, ...) -> Model("lr" -> "sr").
+# name -> builder. Generators: (scale, channels, ...) -> SRModel("lr" -> "sr").
 MODELS = {
     "srcnn": srcnn,
     "srcnn_955": srcnn_955,
@@ -72,27 +75,32 @@ def get(name, scale=None, channels=None, weights=None, **kwargs):
     Args:
         name: a key of ``MODELS``.
         scale: int upsampling factor (None: the builder's default). Discriminators take
-            no scale; it then only picks the pretrained file.
+            no scale; it is ignored for them.
         channels: 1 (Y) or 3 (RGB); None: the builder's default.
         weights: None (random init), ``"pretrained"`` (loads
             ``keras_sr/weights/<name>_x<scale>_c<channels>.weights.h5``, else
-            ``<name>_x<scale>.weights.h5``) or a path to a weights file.
+            ``<name>_x<scale>.weights.h5``) or the path of a ``.weights.h5`` or
+            ``.keras`` file. The file's sidecar ``X.json`` (or the ``.keras`` config)
+            must name this model, scale and channel count; a file without a sidecar
+            loads with a warning that it could not be checked.
         **kwargs: further builder arguments (``filters``, ``num_blocks``, ...).
 
     Returns:
-        ``keras.Model``.
+        ``SRModel`` named ``name``, with ``scale`` (None for discriminators) and
+        ``channels``.
 
     Raises:
         ValueError: unknown ``name`` (the message lists the valid names), unsupported
-            ``scale`` or ``channels``, or ``weights="pretrained"`` with builder arguments
-            that differ from the defaults the shipped weights were trained with (their
-            shapes may still match, so loading would silently give a different model).
+            ``scale`` or ``channels``, weights made for another model, scale or channel
+            count (the message names the file, what it holds and what was asked), or
+            ``weights="pretrained"`` with builder arguments that differ from the
+            defaults the shipped weights were trained with (their shapes may still
+            match, so loading would silently give a different model).
         FileNotFoundError: ``weights`` names a missing file.
     """
     builder = _builder(name)
     if weights == "pretrained":
-        changed = sorted(k for k, v in kwargs.items()
-                         if k not in ("scale", "channels") and v != _default(builder, k))
+        changed = sorted(k for k, v in kwargs.items() if v != _default(builder, k))
         if changed:
             raise ValueError(
                 f"models.get({name!r}, weights='pretrained'): the shipped weights were "
@@ -104,12 +112,13 @@ def get(name, scale=None, channels=None, weights=None, **kwargs):
         kwargs["scale"] = scale
     if channels is not None:
         kwargs["channels"] = channels
-    model = builder(**kwargs)
-    if weights is not None:
-        scale = scale if scale is not None else _default(builder, "scale")
-        channels = channels if channels is not None else _default(builder, "channels")
-        load_weights(model, name, scale, channels, weights)
-    return model
+    return load_weights(builder(**kwargs), weights)
+
+
+def _check_table_scale(scale):
+    if isinstance(scale, bool) or not isinstance(scale, int) or scale < 1:
+        raise ValueError(f"`scale` must be an int >= 1; got {scale!r}")
+    return scale
 
 
 @functools.lru_cache(maxsize=None)
@@ -120,14 +129,18 @@ def _row(name, scale, channels):
         per = "input"
     else:
         supported = inspect.getmodule(builder).SCALES
-        scale = scale if scale in supported else max(s for s in supported if s <= scale)
+        below = [s for s in supported if s <= scale]
+        if not below:
+            raise ValueError(f"`scale` {scale}: {name} has no scale at or below it (it "
+                             f"supports {', '.join(str(s) for s in supported)})")
+        scale = scale if scale in supported else max(below)
         model = builder(scale=scale, channels=channels)
         per = "output"
     return {
         "name": name,
         "strategy": STRATEGIES[name],
-        "scale": None if name in DISCRIMINATORS else scale,
-        "channels": channels,
+        "scale": model.scale,
+        "channels": model.channels,
         "params": int(model.count_params()),
         "macs_per_pixel": float(macs_per_pixel(model, per=per)),
         "per": per,
@@ -146,18 +159,39 @@ def available(scale=4, channels=3, names=None):
     Returns:
         list of dicts with keys ``name``, ``strategy``, ``scale``, ``channels``,
         ``params``, ``macs_per_pixel`` (multiply-accumulates per output pixel for
-        generators, per input pixel for discriminators) and ``per``
-        (``"output"``/``"input"``).
+        generators, per input pixel for discriminators), ``per``
+        (``"output"``/``"input"``), ``shipped_weights`` (list of ``{"scale",
+        "channels"}`` that have weights in ``keras_sr/weights``, loaded by
+        ``get(name, scale=..., channels=..., weights="pretrained")``) and
+        ``pretrained`` (whether the row's own scale and channels are among them).
+
+    Raises:
+        ValueError: a bad ``scale``, ``channels`` or name (the message names it).
+
+    >>> row = available(scale=3, channels=1, names=["fsrcnn"])[0]
+    >>> (row["scale"], row["channels"], row["params"], row["pretrained"])
+    (3, 1, 12809, True)
     """
+    scale = _check_table_scale(scale)
+    check_channels("available", channels)
     names = list(MODELS) if names is None else list(names)
-    return [dict(_row(name, scale, channels)) for name in names]
+    shipped = shipped_weights()
+    rows = []
+    for name in names:
+        row = dict(_row(name, scale, channels))
+        row["shipped_weights"] = [{"scale": w["scale"], "channels": w["channels"]}
+                                  for w in shipped if w["model"] == name]
+        row["pretrained"] = {"scale": row["scale"], "channels": row["channels"]} in \
+            row["shipped_weights"]
+        rows.append(row)
+    return rows
 
 
 __all__ = [
-    "DISCRIMINATORS", "GENERATORS", "MODELS", "STRATEGIES", "WEIGHTS_DIR", "available",
-    "available_weights", "count_macs", "dbpn", "dbpn_small", "edsr", "edsr_baseline",
-    "espcn", "find_weights", "fsrcnn", "get", "hourglass", "lapsrn", "lapsrn_inference",
-    "load_weights", "macs_per_pixel", "patch_discriminator", "receptive_field", "srcnn",
-    "srcnn_955",
-    "srgan_discriminator", "vdsr",
+    "DISCRIMINATORS", "GENERATORS", "MODELS", "STRATEGIES", "SRModel", "WEIGHTS_DIR",
+    "available", "available_weights", "check_weights", "count_macs", "dbpn", "dbpn_small",
+    "edsr", "edsr_baseline", "espcn", "find_weights", "fsrcnn", "get", "hourglass",
+    "lapsrn", "lapsrn_inference", "load", "load_weights", "macs_per_pixel",
+    "patch_discriminator", "read_identity", "receptive_field", "shipped_weights", "srcnn",
+    "srcnn_955", "srgan_discriminator", "vdsr",
 ]

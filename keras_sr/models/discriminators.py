@@ -7,6 +7,7 @@ with ``from_logits=True`` losses.
 import keras
 
 from keras_sr.models.common import check_channels
+from keras_sr.models.sr_model import SRModel
 
 layers = keras.layers
 
@@ -25,7 +26,7 @@ def srgan_discriminator(input_size=96, channels=3, filters=64):
         filters: int, channels of the first conv (64).
 
     Returns:
-        ``keras.Model`` named ``srgan_discriminator``: ``image`` ``(batch, input_size,
+        ``SRModel`` named ``srgan_discriminator`` (no scale): ``image`` ``(batch, input_size,
         input_size, channels)`` -> ``logits`` ``(batch, 1)`` float32.
     """
     channels = check_channels("srgan_discriminator", channels)
@@ -46,7 +47,7 @@ def srgan_discriminator(input_size=96, channels=3, filters=64):
     x = layers.Dense(filters * 16, name="dense1")(x)
     x = layers.LeakyReLU(negative_slope=0.2, name="dense1_act")(x)
     logits = layers.Dense(1, dtype="float32", name="logits")(x)
-    return keras.Model(image, logits, name="srgan_discriminator")
+    return SRModel(image, logits, channels=channels, name="srgan_discriminator")
 
 
 def patch_discriminator(channels=3, filters=64, num_layers=3):
@@ -63,7 +64,7 @@ def patch_discriminator(channels=3, filters=64, num_layers=3):
         num_layers: int, stride-2 convs (3: receptive field 70 x 70).
 
     Returns:
-        ``keras.Model`` named ``patch_discriminator``: ``image`` ``(batch, H, W,
+        ``SRModel`` named ``patch_discriminator`` (no scale): ``image`` ``(batch, H, W,
         channels)`` -> ``logits`` ``(batch, h, w, 1)`` float32, one score per patch.
     """
     channels = check_channels("patch_discriminator", channels)
@@ -78,4 +79,4 @@ def patch_discriminator(channels=3, filters=64, num_layers=3):
         x = layers.BatchNormalization(name=f"conv{i}_bn")(x)
         x = layers.LeakyReLU(negative_slope=0.2, name=f"conv{i}_act")(x)
     logits = layers.Conv2D(1, 4, padding="same", dtype="float32", name="logits")(x)
-    return keras.Model(image, logits, name="patch_discriminator")
+    return SRModel(image, logits, channels=channels, name="patch_discriminator")

@@ -1,7 +1,8 @@
 """The contract every generator in keras_sr.models must meet, as reusable checks.
 
 Fixture ``contract`` gives the checks; each takes a built model (or a builder) and
-tiny inputs, so the whole contract costs a few seconds per model.
+tiny inputs, so the whole contract costs a few seconds per model. Discriminators meet
+the identity and save/load parts (they have no scale).
 """
 
 import types
@@ -9,6 +10,8 @@ import types
 import keras
 import numpy as np
 import pytest
+
+from keras_sr import models
 
 
 # One odd, non-square size shared by the checks: on JAX every new shape recompiles each
@@ -33,14 +36,21 @@ def check_io(model, scale, channels, sizes=None, upsampled=False):
         assert np.isfinite(sr).all()
 
 
+def check_identity(model, name, scale, channels):
+    """The model is an ``SRModel`` that knows its registry name, scale and channels."""
+    assert isinstance(model, models.SRModel)
+    assert (model.name, model.scale, model.channels) == (name, scale, channels)
+    assert model.inputs[0].shape[-1] == channels
+
+
 def check_save_load(model, tmp_path, size=SIZE):
-    """``.keras`` round trip with safe mode on gives identical outputs."""
+    """``.keras`` round trip with safe mode on keeps the identity and the outputs."""
     channels = model.inputs[0].shape[-1]
     lr = np.random.default_rng(1).uniform(size=(1, *size, channels)).astype("float32")
     path = tmp_path / f"{model.name}.keras"
     model.save(path)
     loaded = keras.models.load_model(path, safe_mode=True)
-    assert loaded.name == model.name
+    check_identity(loaded, model.name, model.scale, model.channels)
     expected = keras.ops.convert_to_numpy(model(lr, training=False))
     actual = keras.ops.convert_to_numpy(loaded(lr, training=False))
     np.testing.assert_array_equal(actual, expected)
@@ -124,6 +134,6 @@ def check_mixed_precision(build, size=SIZE, policy="mixed_bfloat16"):
 @pytest.fixture(scope="session")
 def contract():
     return types.SimpleNamespace(
-        check_io=check_io, check_save_load=check_save_load, check_fit=check_fit,
+        check_io=check_io, check_identity=check_identity, check_save_load=check_save_load, check_fit=check_fit,
         check_tflite=check_tflite, check_mixed_precision=check_mixed_precision,
         to_tflite=to_tflite, run_tflite=run_tflite, tflite_ops=tflite_ops)

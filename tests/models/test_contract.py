@@ -25,11 +25,28 @@ CASES = {
     "edsr-x4-y": ("edsr", dict(scale=4, channels=1, filters=16, num_blocks=2), False),
     "lapsrn-x8-y": ("lapsrn", dict(scale=8, channels=1, filters=8, depth=2), False),
     "dbpn-x2-rgb": ("dbpn", dict(scale=2, channels=3, filters=8, feature_filters=16,
-                                 stages=3), False),
+                                 num_blocks=3), False),
     "dbpn_small-x4-y": ("dbpn_small", dict(scale=4, channels=1, filters=8,
                                            feature_filters=16), False),
-    "hourglass-x3-rgb": ("hourglass", dict(scale=3, channels=3, filters=8, num_stacks=1), False),
+    "hourglass-x3-rgb": ("hourglass", dict(scale=3, channels=3, filters=8, num_blocks=1), False),
 }
+
+
+# Discriminators: no scale; identity and save/load only (their own tests check the rest).
+DISCRIMINATOR_CASES = {
+    "srgan_discriminator": dict(channels=1, filters=4, input_size=16),
+    "patch_discriminator": dict(channels=3, filters=4, num_layers=2),
+}
+
+
+@pytest.mark.parametrize("name", DISCRIMINATOR_CASES)
+def test_discriminator_identity_and_save_load(name, contract, tmp_path):
+    kwargs = DISCRIMINATOR_CASES[name]
+    # a scale given to a discriminator is ignored: it has none
+    model = models.get(name, scale=4, **kwargs)
+    contract.check_identity(model, name, None, kwargs["channels"])
+    size = (16, 16) if name == "srgan_discriminator" else (32, 40)
+    contract.check_save_load(model, tmp_path, size=size)
 
 
 def _build(case):
@@ -40,6 +57,17 @@ def _build(case):
 @functools.lru_cache(maxsize=None)
 def _cached(case):
     return _build(case)
+
+
+def test_every_registered_model_has_a_case():
+    assert {name for name, _, _ in CASES.values()} | set(DISCRIMINATOR_CASES) == \
+        set(models.MODELS)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_identity(case, contract):
+    name, kwargs, _ = CASES[case]
+    contract.check_identity(_cached(case), name, kwargs["scale"], kwargs["channels"])
 
 
 @pytest.mark.parametrize("case", CASES)

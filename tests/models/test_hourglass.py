@@ -38,5 +38,5 @@ _CACHE = {}
 def _model():
     if "model" not in _CACHE:
         _CACHE["model"] = models.get("hourglass", scale=2, channels=1, filters=4,
-                                     num_stacks=2, levels=2)
+                                     num_blocks=2, levels=2)
     return _CACHE["model"]

@@ -47,6 +47,8 @@ def test_pretrained_weights_round_trip(tmp_path, monkeypatch):
         models.get("espcn", scale=3, channels=1, weights="pretrained")
     source = models.get("espcn", scale=3, channels=1)
     source.save_weights(tmp_path / "espcn_x3_c1.weights.h5")
+    (tmp_path / "espcn_x3_c1.json").write_text(
+        json.dumps({"model": "espcn", "scale": 3, "channels": 1}))
     loaded = models.get("espcn", scale=3, channels=1, weights="pretrained")
     lr = np.random.default_rng(0).uniform(size=(1, 6, 6, 1)).astype("float32")
     np.testing.assert_array_equal(keras.ops.convert_to_numpy(loaded(lr)),
@@ -67,11 +69,30 @@ def test_pretrained_file_without_channel_suffix(tmp_path, monkeypatch):
 def test_pretrained_refuses_a_changed_architecture():
     # refused before loading, with the argument named (not a Keras shape error, and
     # never a silent load into an architecture whose shapes happen to match)
-    with pytest.raises(ValueError, match=r"mapping_layers=2 \(default 4\)"):
-        models.get("fsrcnn", scale=3, weights="pretrained", mapping_layers=2)
+    with pytest.raises(ValueError, match=r"num_blocks=2 \(default 4\)"):
+        models.get("fsrcnn", scale=3, weights="pretrained", num_blocks=2)
     # the defaults spelled out are accepted and give the shipped model
     spelled = models.get("fsrcnn", scale=3, weights="pretrained", filters=56,
-                         shrink_filters=12, mapping_layers=4)
+                         shrink_filters=12, num_blocks=4)
     shipped = models.get("fsrcnn", scale=3, weights="pretrained")
     for a, b in zip(spelled.get_weights(), shipped.get_weights()):
         np.testing.assert_array_equal(a, b)
+
+
+def test_available_says_which_weights_are_shipped():
+    rgb, y = (models.available(scale=4, channels=c, names=["fsrcnn", "edsr"]) for c in (3, 1))
+    shipped = [{"scale": s, "channels": 1} for s in (2, 3, 4)]
+    assert rgb[0]["shipped_weights"] == y[0]["shipped_weights"] == shipped
+    assert (rgb[0]["channels"], rgb[0]["pretrained"]) == (3, False)
+    assert (y[0]["channels"], y[0]["pretrained"]) == (1, True)
+    assert (y[1]["shipped_weights"], y[1]["pretrained"]) == ([], False)
+
+
+@pytest.mark.parametrize("kwargs,match", [
+    (dict(scale=0), r"`scale` must be an int >= 1; got 0"),
+    (dict(scale=1), r"`scale` 1: srcnn has no scale at or below it \(it supports 2, 3, 4\)"),
+    (dict(channels=2), r"`channels` must be 1 \(Y\) or 3 \(RGB\); got 2"),
+])
+def test_available_refuses_bad_arguments(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        models.available(**kwargs)

@@ -14,6 +14,7 @@ import keras
 from keras_sr.layers.blocks import residual_block
 from keras_sr.layers.pixel_shuffle import pixel_shuffle_upsampler
 from keras_sr.models.common import channel_mean, check_channels, check_scale, lr_input
+from keras_sr.models.sr_model import SRModel
 
 SCALES = (2, 3, 4)
 
@@ -32,7 +33,7 @@ def edsr(scale=4, channels=3, filters=256, num_blocks=32, residual_scaling=0.1, 
         name: str, the model name.
 
     Returns:
-        ``keras.Model``: ``lr`` -> ``sr`` of ``scale`` times the size.
+        ``SRModel``: ``lr`` -> ``sr`` of ``scale`` times the size.
     """
     scale = check_scale(name, scale, SCALES)
     channels = check_channels(name, channels)
@@ -49,7 +50,7 @@ def edsr(scale=4, channels=3, filters=256, num_blocks=32, residual_scaling=0.1, 
     x = pixel_shuffle_upsampler(x, filters, scale, icnr=icnr, name="upsample")
     x = layers.Conv2D(channels, 3, padding="same", name="tail")(x)
     sr = layers.Rescaling(1.0, offset=mean, dtype="float32", name="sr")(x)
-    return keras.Model(lr, sr, name=name)
+    return SRModel(lr, sr, scale=scale, channels=channels, name=name)
 
 
 def edsr_baseline(scale=4, channels=3, filters=64, num_blocks=16, residual_scaling=None,

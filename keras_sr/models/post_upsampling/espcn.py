@@ -10,6 +10,7 @@ import keras
 
 from keras_sr.layers.pixel_shuffle import ICNR, PixelShuffle
 from keras_sr.models.common import check_channels, check_scale, lr_input
+from keras_sr.models.sr_model import SRModel
 
 SCALES = (2, 3, 4)
 
@@ -27,7 +28,7 @@ def espcn(scale=3, channels=1, filters=64, mapping_filters=32, activation="tanh"
             predates it).
 
     Returns:
-        ``keras.Model`` named ``espcn``: ``lr`` -> ``sr`` of ``scale`` times the size.
+        ``SRModel`` named ``espcn``: ``lr`` -> ``sr`` of ``scale`` times the size.
     """
     scale = check_scale("espcn", scale, SCALES)
     channels = check_channels("espcn", channels)
@@ -40,4 +41,4 @@ def espcn(scale=3, channels=1, filters=64, mapping_filters=32, activation="tanh"
     x = layers.Conv2D(channels * scale * scale, 3, padding="same", kernel_initializer=init,
                       name="conv3")(x)
     sr = PixelShuffle(scale, dtype="float32", name="sr")(x)
-    return keras.Model(lr, sr, name="espcn")
+    return SRModel(lr, sr, scale=scale, channels=channels, name="espcn")

@@ -10,11 +10,12 @@ excluded), the paper's count.
 import keras
 
 from keras_sr.models.common import check_channels, check_scale, lr_input
+from keras_sr.models.sr_model import SRModel
 
 SCALES = (2, 3, 4)
 
 
-def fsrcnn(scale=3, channels=1, filters=56, shrink_filters=12, mapping_layers=4):
+def fsrcnn(scale=3, channels=1, filters=56, shrink_filters=12, num_blocks=4):
     """Build FSRCNN(d, s, m).
 
     Args:
@@ -22,10 +23,10 @@ def fsrcnn(scale=3, channels=1, filters=56, shrink_filters=12, mapping_layers=4)
         channels: 1 (Y, as in the paper) or 3.
         filters: d, LR feature channels (56).
         shrink_filters: s, channels of the mapping layers (12).
-        mapping_layers: m, number of 3x3 mapping layers (4).
+        num_blocks: m, number of 3x3 mapping layers (conv + PReLU) (4).
 
     Returns:
-        ``keras.Model`` named ``fsrcnn``: ``lr`` -> ``sr`` of ``scale`` times the size.
+        ``SRModel`` named ``fsrcnn``: ``lr`` -> ``sr`` of ``scale`` times the size.
     """
     scale = check_scale("fsrcnn", scale, SCALES)
     channels = check_channels("fsrcnn", channels)
@@ -38,10 +39,10 @@ def fsrcnn(scale=3, channels=1, filters=56, shrink_filters=12, mapping_layers=4)
     lr = lr_input(channels)
     x = conv_prelu(lr, filters, 5, "feature_extraction")
     x = conv_prelu(x, shrink_filters, 1, "shrinking")
-    for i in range(1, mapping_layers + 1):
+    for i in range(1, num_blocks + 1):
         x = conv_prelu(x, shrink_filters, 3, f"mapping{i}")
     x = conv_prelu(x, filters, 1, "expanding")
     sr = layers.Conv2DTranspose(channels, 9, strides=scale, padding="same",
                                 kernel_initializer=keras.initializers.RandomNormal(stddev=0.001),
                                 dtype="float32", name="sr")(x)
-    return keras.Model(lr, sr, name="fsrcnn")
+    return SRModel(lr, sr, scale=scale, channels=channels, name="fsrcnn")

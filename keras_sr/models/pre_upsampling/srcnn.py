@@ -10,6 +10,7 @@ shrinks the output; here every conv is "same"-padded so the output keeps the siz
 import keras
 
 from keras_sr.models.common import check_channels, check_scale, lr_input, pre_upsample
+from keras_sr.models.sr_model import SRModel
 
 SCALES = (2, 3, 4)
 
@@ -29,7 +30,7 @@ def srcnn(scale=3, channels=1, filters=64, mapping_filters=32, kernel_sizes=(9, 
         name: str, the model name.
 
     Returns:
-        ``keras.Model`` named ``srcnn``: ``lr`` ``(batch, h, w, channels)`` in [0, 1] ->
+        ``SRModel`` named ``srcnn``: ``lr`` ``(batch, h, w, channels)`` in [0, 1] ->
         ``sr`` ``(batch, scale*h, scale*w, channels)`` (same size if ``pre_upsampled``).
     """
     scale = check_scale("srcnn", scale, SCALES)
@@ -44,7 +45,7 @@ def srcnn(scale=3, channels=1, filters=64, mapping_filters=32, kernel_sizes=(9, 
     x = keras.layers.Conv2D(mapping_filters, f2, padding="same", activation="relu",
                             name="mapping")(x)
     sr = keras.layers.Conv2D(channels, f3, padding="same", dtype="float32", name="sr")(x)
-    return keras.Model(lr, sr, name=name)
+    return SRModel(lr, sr, scale=scale, channels=channels, name=name)
 
 
 def srcnn_955(scale=3, channels=1, filters=64, mapping_filters=32, pre_upsampled=False):

@@ -9,6 +9,7 @@ the network predicts the residual added to the interpolated input (receptive fie
 import keras
 
 from keras_sr.models.common import check_channels, check_scale, lr_input, pre_upsample
+from keras_sr.models.sr_model import SRModel
 
 SCALES = (2, 3, 4)
 
@@ -26,7 +27,7 @@ def vdsr(scale=3, channels=1, filters=64, depth=20, pre_upsampled=False, use_bia
             without (the reference PyTorch VDSR).
 
     Returns:
-        ``keras.Model`` named ``vdsr`` mapping ``lr`` to ``sr`` = upsampled input + residual.
+        ``SRModel`` named ``vdsr`` mapping ``lr`` to ``sr`` = upsampled input + residual.
     """
     scale = check_scale("vdsr", scale, SCALES)
     channels = check_channels("vdsr", channels)
@@ -41,4 +42,4 @@ def vdsr(scale=3, channels=1, filters=64, depth=20, pre_upsampled=False, use_bia
     residual = keras.layers.Conv2D(channels, 3, padding="same", use_bias=use_bias,
                                    name=f"conv{depth}")(x)
     sr = keras.layers.Add(dtype="float32", name="sr")([upsampled, residual])
-    return keras.Model(lr, sr, name="vdsr")
+    return SRModel(lr, sr, scale=scale, channels=channels, name="vdsr")

@@ -11,6 +11,7 @@ import keras
 
 from keras_sr.layers.laplacian import laplacian_pyramid_stage
 from keras_sr.models.common import check_channels, check_scale, lr_input
+from keras_sr.models.sr_model import SRModel
 
 SCALES = (2, 4, 8)
 
@@ -32,7 +33,7 @@ def lapsrn(scale=4, channels=1, filters=64, depth=10, pyramid=False, use_bias=Tr
         negative_slope: float, slope of every leaky ReLU (0.2).
 
     Returns:
-        ``keras.Model`` named ``lapsrn``.
+        ``SRModel`` named ``lapsrn``.
     """
     scale = check_scale("lapsrn", scale, SCALES)
     channels = check_channels("lapsrn", channels)
@@ -52,9 +53,10 @@ def lapsrn(scale=4, channels=1, filters=64, depth=10, pyramid=False, use_bias=Tr
                                                   negative_slope=negative_slope)
         outputs[f"sr_x{level_scale}"] = layers.Identity(dtype="float32",
                                                         name=f"sr_x{level_scale}")(image)
+    pyramid_model = SRModel(lr, outputs, scale=scale, channels=channels, name="lapsrn")
     if pyramid:
-        return keras.Model(lr, outputs, name="lapsrn")
-    return lapsrn_inference(keras.Model(lr, outputs, name="lapsrn"), scale)
+        return pyramid_model
+    return lapsrn_inference(pyramid_model, scale)
 
 
 def lapsrn_inference(pyramid_model, scale):
@@ -65,7 +67,7 @@ def lapsrn_inference(pyramid_model, scale):
         scale: int, one of its levels (2, 4 or 8, at most its largest).
 
     Returns:
-        ``keras.Model`` named ``lapsrn``: ``lr`` -> ``sr`` (layers shared with the input
+        ``SRModel`` named ``lapsrn``: ``lr`` -> ``sr`` (layers shared with the input
         model, so training one updates the other).
     """
     names = [layer.name for layer in pyramid_model.layers]
@@ -75,4 +77,4 @@ def lapsrn_inference(pyramid_model, scale):
                          f"levels: {levels}")
     level = pyramid_model.get_layer(f"sr_x{scale}").output
     sr = keras.layers.Identity(dtype="float32", name="sr")(level)
-    return keras.Model(pyramid_model.inputs[0], sr, name="lapsrn")
+    return SRModel(pyramid_model.inputs[0], sr, scale=scale, name="lapsrn")
