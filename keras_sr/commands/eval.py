@@ -4,41 +4,97 @@ Example::
 
     keras-sr eval --model bicubic --scale 4 --dataset Set5 --json set5_x4.json
     keras-sr eval --model espcn --scale 3 --dataset B100 --weights pretrained
+    keras-sr eval --model runs/espcn_x3_c1.keras --dataset Set5
+
+A ``.keras`` file knows its scale and channels; a weights file ``X.weights.h5`` names
+them in its sidecar ``X.json``: then ``--scale`` and ``--channels`` may be left out,
+and when given they must agree.
 """
 
 import json
-import sys
 from pathlib import Path
+
+DEFAULT_SCALE = 4
 
 
 def add_arguments(parser):
     """Declare the ``eval`` options on an argparse parser."""
     parser.add_argument("--model", default="bicubic",
-                        help="'bicubic' or a model name of keras_sr.models (default: bicubic)")
-    parser.add_argument("--scale", type=int, default=4, help="upscaling factor (default: 4)")
+                        help="'bicubic', a model name of keras_sr.models, or a .keras file "
+                             "(which knows its scale and channels)")
+    parser.add_argument("--scale", type=int, default=None,
+                        help="upscaling factor (default: the one the .keras file or the "
+                             f"weights' sidecar names, else {DEFAULT_SCALE})")
     parser.add_argument("--dataset", required=True,
                         help="Set5, Set14, B100, Urban100, Manga109, DIV2K-valid, or a folder "
                              "of HR images (or with HR/ and LR/ sub-folders)")
     parser.add_argument("--weights", default=None,
-                        help="weights file (.weights.h5) or 'pretrained' (shipped weights)")
+                        help="weights file (.weights.h5 with its X.json sidecar) or "
+                             "'pretrained' (shipped weights), for a model name")
     parser.add_argument("--channels", type=int, choices=(1, 3), default=None,
-                        help="model input channels: 3 (RGB) or 1 (Y); default the model's own")
+                        help="model input channels: 3 (RGB) or 1 (Y); default the model's "
+                             "own (or its weights' sidecar's)")
     parser.add_argument("--json", default=None, metavar="PATH",
                         help="also write the results as JSON to PATH")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
 
-def _build_model(args):
-    """Build the named model (keras_sr.models is imported only when needed)."""
+def _check_scale(scale):
+    if scale is not None and scale < 1:
+        raise ValueError(f"--scale must be an integer >= 1; got {scale}")
+
+
+def _agree(flag, given, known, path):
+    """``known`` (what the file says), unless ``given`` differs from it."""
+    if given is not None and known is not None and given != known:
+        raise ValueError(f"{flag} {given}: {path} was made for {flag[2:]} {known}; drop "
+                         f"{flag} or give {known}")
+    return known if known is not None else given
+
+
+def _load_keras_file(args, models):
+    """A ``.keras`` model and its scale; ``--scale``/``--channels`` must agree with it."""
+    if args.weights is not None:
+        raise ValueError(f"--weights: {args.model} carries its own weights; drop --weights")
+    model = models.load(args.model)
+    scale = _agree("--scale", args.scale, getattr(model, "scale", None), args.model)
+    _agree("--channels", args.channels, model.inputs[0].shape[-1], args.model)
+    if scale is None:
+        raise ValueError(f"--scale: {args.model} does not record its scale (it was not "
+                         f"saved from a keras_sr model); give --scale")
+    return model, scale
+
+
+def _build_named_model(args, models):
+    """``models.get`` with --scale/--channels, defaulting to what the weights' sidecar says."""
+    if args.model in models.DISCRIMINATORS:
+        raise ValueError(f"--model: {args.model} is a discriminator, not an upscaler; "
+                         f"choose one of {', '.join(models.GENERATORS)}")
     weights = args.weights
-    if weights not in (None, "pretrained") and not Path(weights).is_file():
-        raise FileNotFoundError(f"--weights: no such file: {weights}")
+    held = {}
+    if weights not in (None, "pretrained"):
+        if not Path(weights).is_file():
+            raise FileNotFoundError(f"--weights: no such file: {weights}")
+        held = models.read_identity(weights) or {}
+    scale = args.scale or held.get("scale") or DEFAULT_SCALE
+    channels = args.channels or held.get("channels")
+    model = models.get(args.model, scale=scale, channels=channels, weights=weights)
+    return model, model.scale
+
+
+def resolve_model(args):
+    """What ``args`` ask to evaluate: ``("bicubic", scale)`` or ``(keras.Model, scale)``."""
+    _check_scale(args.scale)
+    if args.model == "bicubic":
+        if args.weights is not None:
+            raise ValueError("--weights: bicubic has no weights; give --model NAME")
+        return "bicubic", args.scale or DEFAULT_SCALE
+    # deferred on purpose: `keras-sr eval --help` must not start Keras/TensorFlow
     from keras_sr import models
 
-    kwargs = {"scale": args.scale, "weights": weights}
-    if args.channels is not None:
-        kwargs["channels"] = args.channels
-    return models.get(args.model, **kwargs)
+    if args.model.endswith(".keras"):
+        return _load_keras_file(args, models)
+    return _build_named_model(args, models)
 
 
 def format_table(result):
@@ -56,17 +112,18 @@ def format_table(result):
 
 
 def run(args):
-    """Evaluate, print the table, optionally write JSON; returns the exit status."""
-    from keras_sr.data.sets import DatasetNotFoundError
+    """Evaluate, print the table, optionally write JSON; returns the exit status.
+
+    Bad arguments, files and data raise (``ValueError``, ``OSError``): ``keras_sr.cli``
+    prints them as one line with exit status 2.
+    """
+    # deferred on purpose: `keras-sr eval --help` must not start Keras/TensorFlow
     from keras_sr.inference.evaluate import evaluate
 
-    try:
-        model = "bicubic" if args.model == "bicubic" else _build_model(args)
-        result = evaluate(model, args.dataset, args.scale, model_name=args.model,
-                          progress=not args.no_progress)
-    except (DatasetNotFoundError, FileNotFoundError, ValueError, KeyError) as err:
-        print(f"keras-sr eval: error: {err}", file=sys.stderr)
-        return 1
+    model, scale = resolve_model(args)
+    name = model if isinstance(model, str) else model.name
+    result = evaluate(model, args.dataset, scale, model_name=name,
+                      progress=not args.no_progress)
     print(format_table(result))
     if args.json:
         path = Path(args.json)

@@ -6,6 +6,21 @@ import pytest
 
 from keras_sr.cli import main
 
+SHIPPED_X2 = "keras_sr/weights/fsrcnn_x2_c1.weights.h5"
+
+
+@pytest.fixture
+def one_image(tmp_path):
+    """A folder holding one 48x51 RGB photo."""
+    from skimage import data
+
+    from keras_sr.image.io import write_image
+
+    folder = tmp_path / "images"
+    folder.mkdir()
+    write_image(folder / "a.png", data.astronaut()[:48, :51])
+    return folder
+
 
 @pytest.mark.datasets
 def test_eval_bicubic_set5_writes_json(datasets_dir, tmp_path, capsys):
@@ -33,7 +48,7 @@ def test_eval_by_name_under_keras_sr_data(datasets_dir, monkeypatch, capsys):
 
 def test_unknown_dataset_is_a_clear_error(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("KERAS_SR_DATA", str(tmp_path))
-    assert main(["eval", "--dataset", "Set6", "--no-progress"]) == 1
+    assert main(["eval", "--dataset", "Set6", "--no-progress"]) == 2
     err = capsys.readouterr().err
     assert "Set6" in err and "Set5, Set14, B100" in err
 
@@ -41,24 +56,90 @@ def test_unknown_dataset_is_a_clear_error(tmp_path, monkeypatch, capsys):
 def test_missing_weights_file_is_a_clear_error(tmp_path, capsys):
     status = main(["eval", "--model", "espcn", "--dataset", str(tmp_path), "--weights",
                    str(tmp_path / "nope.weights.h5"), "--no-progress"])
-    assert status == 1
-    assert "nope.weights.h5" in capsys.readouterr().err
+    assert status == 2
+    assert "--weights: no such file" in capsys.readouterr().err
 
 
 def test_unknown_model_lists_valid_names(tmp_path, capsys):
-    assert main(["eval", "--model", "nope", "--dataset", str(tmp_path), "--no-progress"]) == 1
+    assert main(["eval", "--model", "nope", "--dataset", str(tmp_path), "--no-progress"]) == 2
     err = capsys.readouterr().err
     assert "nope" in err and "espcn" in err
 
 
-def test_registry_model_runs_end_to_end(tmp_path, capsys):
-    from skimage import data
+@pytest.mark.parametrize("argv,message", [
+    (["--scale", "0"], "--scale must be an integer >= 1; got 0"),
+    (["--weights", "pretrained"], "--weights: bicubic has no weights"),
+    (["--model", "patch_discriminator"], "patch_discriminator is a discriminator"),
+])
+def test_bad_arguments_are_one_line(tmp_path, capsys, argv, message):
+    assert main(["eval", "--dataset", str(tmp_path), "--no-progress", *argv]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and message in err
 
-    from keras_sr.image.io import write_image
 
-    write_image(tmp_path / "a.png", data.astronaut()[:48, :51])
+def test_weights_for_another_scale_are_refused(one_image, capsys):
+    # issue 18: this gave 12.80 dB on Set5 (bicubic: 30.40) without a word
+    status = main(["eval", "--model", "fsrcnn", "--scale", "3", "--channels", "1",
+                   "--weights", SHIPPED_X2, "--dataset", str(one_image), "--no-progress"])
+    assert status == 2
+    err = capsys.readouterr().err
+    assert "fsrcnn_x2_c1.weights.h5' holds fsrcnn x2, 1 channel" in err
+    assert "fsrcnn x3, 1 channel was asked for" in err
+
+
+def test_scale_and_channels_come_from_the_weights_sidecar(one_image, tmp_path, capsys):
+    out = tmp_path / "x2.json"
+    assert main(["eval", "--model", "fsrcnn", "--weights", SHIPPED_X2, "--dataset",
+                 str(one_image), "--json", str(out), "--no-progress"]) == 0
+    from_sidecar = json.loads(out.read_text())
+    assert main(["eval", "--model", "fsrcnn", "--scale", "2", "--channels", "1", "--weights",
+                 "pretrained", "--dataset", str(one_image), "--json", str(out),
+                 "--no-progress"]) == 0
+    assert from_sidecar == json.loads(out.read_text())
+    assert from_sidecar["scale"] == 2
+
+
+def test_a_keras_file_needs_no_scale_and_scores_like_its_weights(one_image, tmp_path, capsys):
+    from keras_sr import models
+
+    path = tmp_path / "fsrcnn_x2.keras"
+    models.get("fsrcnn", scale=2, channels=1, weights="pretrained").save(path)
+    out = tmp_path / "keras.json"
+    assert main(["eval", "--model", str(path), "--dataset", str(one_image), "--json", str(out),
+                 "--no-progress"]) == 0
+    from_file = json.loads(out.read_text())
+    assert main(["eval", "--model", "fsrcnn", "--scale", "2", "--channels", "1", "--weights",
+                 "pretrained", "--dataset", str(one_image), "--json", str(out),
+                 "--no-progress"]) == 0
+    assert from_file == json.loads(out.read_text())
+    assert (from_file["model"], from_file["scale"]) == ("fsrcnn", 2)
+    capsys.readouterr()
+    assert main(["eval", "--model", str(path), "--scale", "3", "--dataset", str(one_image),
+                 "--no-progress"]) == 2
+    assert "--scale 3: " in capsys.readouterr().err
+    assert main(["eval", "--model", str(path), "--weights", "pretrained", "--dataset",
+                 str(one_image), "--no-progress"]) == 2
+    assert "carries its own weights" in capsys.readouterr().err
+
+
+def test_a_keras_file_without_a_scale_asks_for_one(one_image, tmp_path, capsys):
+    import keras
+
+    lr = keras.Input((None, None, 3), name="lr")
+    path = tmp_path / "plain.keras"
+    keras.Model(lr, keras.layers.UpSampling2D(2, name="sr")(lr), name="plain").save(path)
+    assert main(["eval", "--model", str(path), "--dataset", str(one_image),
+                 "--no-progress"]) == 2
+    assert "does not record its scale" in capsys.readouterr().err
+    out = tmp_path / "plain.json"
+    assert main(["eval", "--model", str(path), "--scale", "2", "--dataset", str(one_image),
+                 "--json", str(out), "--no-progress"]) == 0
+    assert json.loads(out.read_text())["scale"] == 2
+
+
+def test_registry_model_runs_end_to_end(one_image, tmp_path, capsys):
     out = tmp_path / "espcn.json"
-    status = main(["eval", "--model", "espcn", "--scale", "3", "--dataset", str(tmp_path),
+    status = main(["eval", "--model", "espcn", "--scale", "3", "--dataset", str(one_image),
                    "--json", str(out), "--no-progress"])
     assert status == 0, capsys.readouterr().err
     result = json.loads(out.read_text())
