@@ -186,12 +186,12 @@ def load_initial_weights(model, spec, name, scale, channels):
     if spec is None:
         return None
     if spec == "pretrained":
-        models.load_weights(model, name, scale, channels, spec)
+        models.load_weights(model, spec)
         return f"the shipped {name} x{scale} weights"
     if isinstance(spec, (str, Path)):
         if not Path(spec).is_file():
             raise FileNotFoundError(f"config 'weights': no file {str(spec)!r}")
-        models.load_weights(model, name, scale, channels, str(spec))
+        models.load_weights(model, str(spec))
         return str(spec)
     if not isinstance(spec, dict) or "file" not in spec or set(spec) - {"file", "transfer"}:
         raise ValueError("config 'weights' must be null, 'pretrained', a .weights.h5 path or "
@@ -200,7 +200,7 @@ def load_initial_weights(model, spec, name, scale, channels):
     if not path.is_file():
         raise FileNotFoundError(f"config 'weights.file': no file {str(path)!r}")
     if not spec.get("transfer"):
-        models.load_weights(model, name, scale, channels, str(path))
+        models.load_weights(model, str(path))
         return str(path)
     sidecar = path.with_name(path.name.replace(".weights.h5", ".json"))
     if not sidecar.is_file():
