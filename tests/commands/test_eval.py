@@ -145,3 +145,12 @@ def test_registry_model_runs_end_to_end(one_image, tmp_path, capsys):
     result = json.loads(out.read_text())
     assert (result["model"], result["images"], result["scale"]) == ("espcn", 1, 3)
     assert 0 < result["psnr_y"] < 60  # random weights: a finite score, computed end to end
+
+
+def test_progress_bar_over_the_images(one_image, capsys):
+    assert main(["eval", "--model", "bicubic", "--scale", "2", "--dataset",
+                 str(one_image)]) == 0
+    assert "1/1" in capsys.readouterr().out  # keras.utils.Progbar: images done / total
+    assert main(["eval", "--model", "bicubic", "--scale", "2", "--dataset", str(one_image),
+                 "--no-progress"]) == 0
+    assert "1/1" not in capsys.readouterr().out
