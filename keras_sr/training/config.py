@@ -30,8 +30,10 @@ DEFAULTS = {
         "batch_size": 16,
         "degradation": "bicubic",
         "degradation_options": {},
-        "augment": True,
-        "skip_small": False,    # leave out images smaller than a patch (else an error)
+        "augment": True,        # True (8 symmetries) | rotate | flip | false
+        "stride": None,         # None: random patches; int: every patch on that LR grid
+        "scale_augment": None,  # HR downscale factors before cutting, e.g. [1.0, 0.9, 0.8]
+        "skip_bad": False,      # train on the other files when some cannot be read
         "degrade_on": "pipeline",   # "pipeline": LR made by the input pipeline (host);
                                     # "device": HR crops in, LR made in the training step
     },
@@ -187,6 +189,23 @@ def validate_config(config):
         _positive_int(config, f"data.{key}", data[key])
     for key in ("epochs", "steps_per_epoch"):
         _positive_int(config, key, config[key])
+    if data["augment"] not in (True, False, "rotate", "flip"):
+        raise ConfigError(f"config 'data.augment' must be true, false, 'rotate' or 'flip'; "
+                          f"got {data['augment']!r}")
+    if data["stride"] is not None:
+        _positive_int(config, "data.stride", data["stride"])
+    factors = data["scale_augment"]
+    if factors is not None and (not isinstance(factors, list) or not factors or not all(
+            not isinstance(f, bool) and isinstance(f, (int, float)) and 0 < f <= 1
+            for f in factors)):
+        raise ConfigError(f"config 'data.scale_augment' must be a list of factors in (0, 1] "
+                          f"(e.g. [1.0, 0.9, 0.8]) or null; got {factors!r}")
+    if factors is not None and data["train_lr"]:
+        raise ConfigError("config 'data.scale_augment' needs HR-only data; it cannot be used "
+                          "with paired LR images ('data.train_lr')")
+    if not isinstance(data["skip_bad"], bool):
+        raise ConfigError(f"config 'data.skip_bad' must be true or false; got "
+                          f"{data['skip_bad']!r}")
     if data["degradation"] not in ORDERS:
         raise ConfigError(f"config 'data.degradation' must be one of {ORDERS}; got "
                           f"{data['degradation']!r}")

@@ -142,9 +142,8 @@ def build_train_data(config, start_step=0):
 
     Raises:
         FileNotFoundError: a folder of ``data.train`` / ``data.train_lr`` is missing.
-        ConfigError: an empty folder, an image smaller than ``data.patch_size`` x
-            ``scale`` (the file and both sizes are named; ``data.skip_small: true`` leaves
-            such images out) or another bad ``data`` setting.
+        ConfigError: an empty folder, unreadable images (all listed; ``data.skip_bad:
+            true`` trains on the others) or another bad ``data`` setting.
     """
     try:
         return _build_train_data(config, start_step)
@@ -159,31 +158,28 @@ def _build_train_data(config, start_step):
     folders = _folders(data["train"], "data.train")
     common = dict(scale=config["scale"], patch_size=data["patch_size"],
                   batch_size=data["batch_size"], channels=config["channels"],
-                  seed=config["seed"])
+                  seed=config["seed"], augment=data["augment"], stride=data["stride"],
+                  skip_bad=data["skip_bad"])
+    if not data["train_lr"]:
+        common["scale_augment"] = data["scale_augment"]
     if data["train_lr"]:
         lr_folders = _folders(data["train_lr"], "data.train_lr")
-        return datasets.paired_dataset(lr_folders, folders, augment=data["augment"],
-                                       start_step=start_step, **common)
+        return datasets.paired_dataset(lr_folders, folders, start_step=start_step, **common)
     if data["degrade_on"] == "device":
         common.pop("channels")   # the crops are RGB; the wrapper makes Y on the device
         if keras.backend.backend() == "tensorflow":
-            return device_degradation.hr_crop_dataset(
-                folders, augment=data["augment"], skip_bad=data.get("skip_bad", False),
-                start_step=start_step, **common)
+            return device_degradation.hr_crop_dataset(folders, start_step=start_step, **common)
         dataset = device_degradation.HRCropPyDataset(
-            folders, steps_per_epoch=config["steps_per_epoch"], augment=data["augment"],
-            skip_bad=data.get("skip_bad", False), **common)
+            folders, steps_per_epoch=config["steps_per_epoch"], **common)
         dataset.epoch = start_step // config["steps_per_epoch"]
         return dataset
     if keras.backend.backend() == "tensorflow":
         return datasets.training_dataset(
-            folders, degradation=data["degradation"], augment=data["augment"],
-            skip_bad=data.get("skip_bad", False),
+            folders, degradation=data["degradation"],
             degradation_options=data["degradation_options"], start_step=start_step, **common)
     dataset = datasets.TrainingPyDataset(
         folders, steps_per_epoch=config["steps_per_epoch"], degradation=data["degradation"],
-        degradation_options=data["degradation_options"], augment=data["augment"],
-        skip_bad=data.get("skip_bad", False), **common)
+        degradation_options=data["degradation_options"], **common)
     dataset.epoch = start_step // config["steps_per_epoch"]
     return dataset
 

@@ -79,7 +79,7 @@ def test_train_command_names_the_bad_folder_image_and_scale(config_file, tmp_pat
     # patch 30 x scale 2 = 60 px; a.png is 40x40
     status, _, err = _run_with(config_file, tmp_path, capsys, data=dict(data, patch_size=30))
     assert status == 2
-    assert "a.png is 40x40" in err and "60x60" in err and "patch_size" in err
+    assert "a.png, is 40x40" in err and "60x60" in err and "patch_size" in err
     status, _, err = _run_with(config_file, tmp_path, capsys, scale=5)
     assert status == 2
     assert "config 'model' 'espcn' at scale 5" in err and "unsupported `scale` 5" in err

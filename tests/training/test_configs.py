@@ -60,6 +60,8 @@ def test_config_is_what_made_the_shipped_weight(sidecar):
     assert config["loss"] == "l2" and meta["recipe"]["loss"] == "mse"
     assert config["schedule"] == {"name": "cosine", "final_ratio": meta["recipe"]["min_lr_ratio"]}
     assert config["data"]["augment"] == (meta["recipe"]["augment"] == "rot90")
+    factors = meta["recipe"]["scale_augment"]
+    assert config["data"]["scale_augment"] == (None if factors == [1.0] else factors)
     assert [Path(t).name for t in config["data"]["train"]] == meta["train_sets"]
     assert (config["weights"] is None) == (meta["init"] is None)   # staged: names a parent
 

@@ -112,3 +112,32 @@ def test_training_only_chosen_layers_at_their_rate(tiny_config):
             np.testing.assert_array_equal(a, b)
     moved = np.abs(after.get_layer("conv3").get_weights()[0] - before["conv3"][0]).max()
     assert moved > 1e-5
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"augment": "mirror"}, r"'data.augment' must be true, false, 'rotate' or 'flip'"),
+    ({"stride": 0}, r"'data.stride' must be a positive integer"),
+    ({"scale_augment": [1.0, 1.5]}, r"'data.scale_augment' must be a list of factors"),
+    ({"skip_bad": "yes"}, r"'data.skip_bad' must be true or false"),
+])
+def test_bad_sampler_options_name_the_key(tiny_config, changes, message):
+    with pytest.raises(ConfigError, match=message):
+        read_config(dict(tiny_config, data=dict(tiny_config["data"], **changes)))
+
+
+def test_sampler_options_reach_the_data(tiny_config):
+    """Dense patches at a stride with scale augmentation: the batches are what the data
+    sampler gives for those options (and differ from random patches)."""
+    dense = read_config(dict(tiny_config, data=dict(
+        tiny_config["data"], stride=3, scale_augment=[1.0, 0.8], augment="rotate")))
+    plain = read_config(tiny_config)
+
+    def first_batch(config):
+        data = trainer.build_train_data(config)
+        batch = data[0] if isinstance(data, keras.utils.PyDataset) else next(iter(data))
+        return [np.asarray(a) for a in batch]
+
+    a, b = first_batch(dense), first_batch(dense)
+    np.testing.assert_array_equal(a[1], b[1])
+    assert a[1].shape == (4, 12, 12, 1) and a[0].shape == (4, 6, 6, 1)
+    assert not np.array_equal(a[1], first_batch(plain)[1])
