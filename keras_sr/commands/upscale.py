@@ -1,13 +1,29 @@
-"""``keras-sr upscale in.png out.png``: upscale an image, tile by tile, with a model or .tflite."""
+"""``keras-sr upscale in.png out.png``: upscale an image with a model or a ``.tflite`` file.
+
+The whole image goes through the model at once when that fits in ``--max-memory``;
+otherwise (or with ``--tile N``) it is cut into tiles with the model's receptive radius
+as overlap, which gives the same pixels. Greyscale stays greyscale (``--rgb`` for
+colour output); RGBA keeps its alpha, upscaled bicubically (``--alpha refuse`` stops
+instead). The output path is checked before any work.
+"""
 
 import sys
+import tempfile
 import time
+from pathlib import Path
+
+# Lossless formats ``keras_sr.image.io.write_image`` writes.
+OUTPUT_SUFFIXES = (".png", ".bmp", ".tif", ".tiff", ".webp")
+# Float32 copies of the widest activation the whole-image pass holds at once (input,
+# output and the framework's scratch), measured on ESPCN / FSRCNN with TensorFlow.
+ACTIVATION_COPIES = 3
 
 
 def add_arguments(parser):
     """Define the options of ``keras-sr upscale``."""
-    parser.add_argument("input", help="LR image (PNG, JPEG, ...)")
-    parser.add_argument("output", help="where to write the SR image (PNG)")
+    parser.add_argument("input", help="LR image (PNG, JPEG, BMP, TIFF, WebP)")
+    parser.add_argument("output", help="where to write the SR image (" +
+                        ", ".join(OUTPUT_SUFFIXES) + ")")
     parser.add_argument("--model", default=None, help="model name in keras_sr.models")
     parser.add_argument("--scale", type=int, default=None,
                         help="upscaling factor (read from the sidecar JSON with --tflite)")
@@ -16,16 +32,69 @@ def add_arguments(parser):
                         help="'pretrained' or a .weights.h5 / .keras path")
     parser.add_argument("--tflite", default=None, help="run this .tflite file instead")
     parser.add_argument("--tile", type=int, default=None,
-                        help="core tile in LR px (default: sidecar's, else 128)")
+                        help="core tile in LR px; default: the whole image when it fits "
+                             "--max-memory (a fixed-size .tflite: its sidecar's tile), "
+                             "else 256")
     parser.add_argument("--overlap", type=int, default=None,
-                        help="context in LR px (default: the model's receptive radius)")
+                        help="tile context in LR px (default: the model's receptive radius; "
+                             "smaller values warn: seams)")
+    parser.add_argument("--max-memory", type=float, default=2.0, metavar="GB",
+                        help="largest estimated memory of a whole-image pass before tiling")
+    parser.add_argument("--alpha", choices=("keep", "refuse"), default="keep",
+                        help="RGBA input: keep the alpha channel (upscaled bicubically) or "
+                             "stop with an error")
+    parser.add_argument("--rgb", action="store_true",
+                        help="write greyscale input as RGB (default: greyscale out)")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="allow the output to replace the input file")
     parser.add_argument("--threads", type=int, default=None, help="TFLite CPU threads")
 
 
+def check_output(input_path, output_path, overwrite=False):
+    """Validate the output path before any work; raise ``ValueError`` / ``OSError``.
+
+    Args:
+        input_path: the input image path.
+        output_path: where the result will be written.
+        overwrite: allow ``output_path`` to be the input file.
+    """
+    output = Path(output_path)
+    if output.suffix.lower() not in OUTPUT_SUFFIXES:
+        raise ValueError(f"output {output}: unsupported extension {output.suffix!r}; use "
+                         f"one of {', '.join(OUTPUT_SUFFIXES)} (lossless)")
+    if output.is_dir():
+        raise IsADirectoryError(f"output {output} is a folder; give a file name")
+    if Path(input_path).exists() and output.exists() and \
+            output.resolve() == Path(input_path).resolve() and not overwrite:
+        raise ValueError(f"output {output} is the input file; pass --overwrite to replace it")
+    folder = output.absolute().parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as error:
+        raise PermissionError(f"output {output}: cannot write in folder {folder} "
+                              f"({error.strerror or error})") from None
+
+
+def _check_args(args):
+    if args.scale is not None and args.scale < 1:
+        raise ValueError(f"--scale must be a positive integer; got {args.scale}")
+    if args.tile is not None and args.tile < 1:
+        raise ValueError(f"--tile must be >= 1; got {args.tile}")
+    if args.overlap is not None and args.overlap < 0:
+        raise ValueError(f"--overlap must be >= 0; got {args.overlap}")
+    if not args.max_memory > 0:
+        raise ValueError(f"--max-memory must be > 0 GB; got {args.max_memory}")
+    if args.tflite is None and (args.model is None or args.scale is None):
+        raise ValueError("give --model and --scale, or --tflite FILE")
+
+
 def _load(args):
-    """Return ``(model, scale, tile, overlap)`` from the arguments."""
+    """Return ``(model, scale, sidecar)`` from the arguments."""
     if args.tflite:
-        from keras_sr.export import TFLiteModel, read_sidecar
+        from keras_sr.export import read_sidecar
+        from keras_sr.runtime import TFLiteModel
 
         model = TFLiteModel(args.tflite, num_threads=args.threads)
         try:
@@ -34,37 +103,98 @@ def _load(args):
             sidecar = {}
         scale = args.scale or sidecar.get("scale")
         if scale is None:
-            raise SystemExit("keras-sr upscale: --scale is needed (no sidecar JSON next to "
-                             f"{args.tflite})")
-        tile = sidecar.get("tile", {})
-        return model, int(scale), tile.get("size"), tile.get("overlap")
-    if args.model is None or args.scale is None:
-        raise SystemExit("keras-sr upscale: give --model and --scale, or --tflite FILE")
+            raise ValueError(f"--scale is needed: no sidecar JSON next to {args.tflite}")
+        return model, int(scale), sidecar
     from keras_sr import models
 
-    try:
-        model = models.get(args.model, scale=args.scale, channels=args.channels,
-                           weights=None if args.weights == "none" else args.weights)
-    except FileNotFoundError as error:
-        raise SystemExit(f"keras-sr upscale: weights for {args.model} x{args.scale} not "
-                         f"available: {error}") from None
-    return model, args.scale, None, None
+    weights = None if args.weights == "none" else args.weights
+    model = models.get(args.model, scale=args.scale, channels=args.channels,
+                       weights=weights)
+    return model, args.scale, {}
+
+
+def whole_image_bytes(model, height, width, scale):
+    """Estimated memory (bytes) of upscaling a ``height x width`` image in one pass.
+
+    ``ACTIVATION_COPIES`` float32 copies of the widest activation: the largest of the
+    layers' output channels at LR size and the SR image's channels at HR size.
+    """
+    widest = 3 * scale * scale
+    for layer in getattr(model, "layers", []):
+        shape = getattr(layer, "output", None)
+        shape = getattr(shape, "shape", None)
+        if shape is not None and shape[-1] is not None:
+            widest = max(widest, int(shape[-1]))
+    return ACTIVATION_COPIES * 4 * height * width * widest
+
+
+def _read(args):
+    """``(rgb_or_grey, alpha or None)`` of the input; greyscale stays one channel."""
+    import numpy as np
+
+    from keras_sr.image.io import read_image
+
+    colour = read_image(args.input, mode=None, alpha="drop")
+    over_white = read_image(args.input, mode=None, alpha="white")
+    over_black = read_image(args.input, mode=None, alpha="black")
+    alpha = 1.0 - (over_white - over_black).mean(axis=-1, keepdims=True)
+    if np.all(alpha > 1.0 - 1e-6):
+        alpha = None
+    elif args.alpha == "refuse":
+        raise ValueError(f"{args.input} has transparency (alpha); pass --alpha keep to "
+                         "upscale it bicubically and keep it")
+    if colour.shape[-1] == 1 and args.rgb:
+        colour = np.repeat(colour, 3, axis=-1)
+    return colour, alpha
 
 
 def run(args):
     """Upscale ``args.input`` into ``args.output``; return the exit status."""
-    from keras_sr.image.io import read_image, write_image
+    import keras
+    import numpy as np
+
+    from keras_sr.image.io import write_image
+    from keras_sr.image.resize import imresize
     from keras_sr.inference.tiling import upscale_tiled
 
-    model, scale, tile, overlap = _load(args)
-    tile = args.tile or tile or 128
-    overlap = args.overlap if args.overlap is not None else overlap
-    lr = read_image(args.input)
+    _check_args(args)
+    if not Path(args.input).is_file():
+        raise FileNotFoundError(f"no such input image: {args.input}")
+    check_output(args.input, args.output, overwrite=args.overwrite)
+    lr, alpha = _read(args)
+    model, scale, sidecar = _load(args)
+    height, width = lr.shape[:2]
+    fixed = sidecar.get("input_size")
+    tile = args.tile
+    if tile is None and fixed:
+        tile = sidecar.get("tile", {}).get("size")
+    if tile is None:
+        need = whole_image_bytes(model, height, width, scale)
+        if need <= args.max_memory * 2**30:
+            tile = max(height, width)
+        else:
+            tile = 256
+            print(f"keras-sr upscale: the whole {width}x{height} image needs about "
+                  f"{need / 2**30:.1f} GB (more than --max-memory {args.max_memory:g}); "
+                  f"tiling at {tile} px (same pixels; --tile N to choose)", file=sys.stderr)
+    overlap = args.overlap
+    radius = sidecar.get("receptive_radius")
+    if overlap is None and fixed:
+        overlap = sidecar.get("tile", {}).get("overlap")
+    rows, cols = -(-height // tile), -(-width // tile)
+    bar = keras.utils.Progbar(rows * cols, unit_name="tile") if rows * cols > 1 else None
     start = time.perf_counter()
     sr = upscale_tiled(model, lr, scale, tile=tile, overlap=overlap, output_dtype="uint8",
-                       num_threads=args.threads)
+                       num_threads=args.threads, radius=radius,
+                       progress=None if bar is None else lambda done, total: bar.update(done))
+    if alpha is not None:
+        big = keras.ops.convert_to_numpy(imresize(alpha, scale=scale))
+        big = np.round(np.clip(big, 0.0, 1.0) * 255.0).astype("uint8")
+        if sr.shape[-1] == 1:
+            sr = np.repeat(sr, 3, axis=-1)
+        sr = np.concatenate([sr, big], axis=-1)
     write_image(args.output, sr)
-    print(f"{args.input} {lr.shape[1]}x{lr.shape[0]} -> {args.output} "
+    print(f"{args.input} {width}x{height} -> {args.output} "
           f"{sr.shape[1]}x{sr.shape[0]} in {time.perf_counter() - start:.2f} s",
           file=sys.stderr)
     return 0

@@ -28,6 +28,39 @@ def model_channels(model):
     return channels
 
 
+def as_float_image(lr, caller):
+    """``lr`` as float32 in [0, 1]: uint8 is divided by 255; anything else is refused.
+
+    Args:
+        lr: array ``(h, w, c)``: float in [0, 1] or uint8 in [0, 255].
+        caller: str, the function named in the error.
+
+    Returns:
+        ``np.ndarray`` float32 in [0, 1].
+
+    Raises:
+        ValueError: another integer dtype, or floats outside [0, 1] (e.g. 0..255).
+
+    Example:
+        >>> as_float_image(np.array([[[0, 255]]], dtype="uint8"), "example").tolist()
+        [[[0.0, 1.0]]]
+    """
+    array = np.asarray(lr)
+    if array.dtype == np.uint8:
+        return array.astype(np.float32) / np.float32(255.0)
+    if not np.issubdtype(array.dtype, np.floating):
+        raise ValueError(f"{caller}: `lr` must be float32 in [0, 1] or uint8; got dtype "
+                         f"{array.dtype}")
+    array = array.astype(np.float32)
+    if array.size and not np.all(np.isfinite(array)):
+        raise ValueError(f"{caller}: `lr` contains NaN or infinite values")
+    if array.size and (array.min() < -1e-3 or array.max() > 1.0 + 1e-3):
+        raise ValueError(f"{caller}: `lr` must be in [0, 1]; got values in "
+                         f"[{array.min():.4g}, {array.max():.4g}] (divide 8-bit values by "
+                         "255, or pass a uint8 array)")
+    return array
+
+
 def upscale_array(model, lr, scale=None):
     """Super-resolve one image.
 
@@ -38,7 +71,8 @@ def upscale_array(model, lr, scale=None):
     Args:
         model: a ``keras.Model`` (input channels read from it) or any callable mapping a
             float32 ``(1, h, w, c)`` batch in [0, 1] to ``(1, h*s, w*s, c)``.
-        lr: float ``(h, w, 3)`` RGB in [0, 1]; ``(h, w, 1)`` greyscale also works and
+        lr: float ``(h, w, 3)`` RGB in [0, 1] (or uint8, divided by 255; other dtypes and
+            values outside [0, 1] are refused); ``(h, w, 1)`` greyscale also works and
             gives ``(H, W, 1)``.
         scale: expected integer scale; ``None`` infers it from the output size.
 
@@ -46,7 +80,7 @@ def upscale_array(model, lr, scale=None):
         ``np.ndarray`` float32 ``(h*s, w*s, 3)`` (or ``(..., 1)`` for grey input),
         clipped to [0, 1].
     """
-    lr = np.asarray(lr, dtype=np.float32)
+    lr = as_float_image(lr, "upscale_array")
     if lr.ndim != 3 or lr.shape[-1] not in (1, 3):
         raise ValueError("upscale_array: `lr` must be an image (height, width, 3) or "
                          f"(height, width, 1); got shape {lr.shape}")
@@ -82,4 +116,4 @@ def upscale_array(model, lr, scale=None):
     return sr
 
 
-__all__ = ["upscale_array", "model_channels"]
+__all__ = ["upscale_array", "model_channels", "as_float_image"]

@@ -9,10 +9,11 @@ files and any callable on ``(1, h, w, c)`` float batches.
 """
 
 import math
+import warnings
 
 import numpy as np
 
-from keras_sr.inference.predict import upscale_array
+from keras_sr.inference.predict import as_float_image, upscale_array
 from keras_sr.runtime import as_callable, run_batch
 
 
@@ -90,34 +91,40 @@ def _pair(value, name):
 
 
 def upscale_tiled(model_or_tflite_path, lr, scale, tile=128, overlap=None,
-                  output_dtype="float32", num_threads=None, progress=None):
+                  output_dtype="float32", num_threads=None, progress=None, radius=None):
     """Upscale a big LR image tile by tile (same result as whole-image inference).
 
     Args:
         model_or_tflite_path: ``keras.Model``, ``.tflite`` path, ``TFLiteModel`` or any
             callable on ``(1, h, w, c)`` float32 batches in [0, 1].
-        lr: float32 array ``(H, W, 3)`` RGB in [0, 1] (or ``(H, W, c)`` with the model's
-            channel count). RGB images through a 1-channel (Y) model use
-            ``keras_sr.inference.predict.upscale_array`` on each tile (Y by the model,
-            Cb/Cr bicubic).
+        lr: float32 array ``(H, W, 3)`` RGB in [0, 1] or ``(H, W, 1)`` greyscale (uint8
+            is divided by 255; other dtypes and values outside [0, 1] are refused).
+            Unless image and model both have 3 channels, each tile goes through
+            ``keras_sr.inference.predict.upscale_array`` (Y by a 1-channel model, Cb/Cr
+            bicubic; greyscale in, greyscale out). Images smaller than ``2 * radius + 1``
+            px a side get ``radius`` px of edge padding (the model's zero padding would
+            darken them), cropped off the result.
         scale: int, the model's upscaling factor.
         tile: int or ``(height, width)``, core tile size in LR px (the model sees
             ``tile + 2*overlap``).
-        overlap: int LR px of context on each side; None measures the model's receptive
-            radius (:func:`receptive_radius`). Must be >= that radius for exact results.
+        overlap: int LR px of context on each side; None uses the model's receptive
+            radius (:func:`receptive_radius`). Smaller than that radius gives seams: a
+            ``UserWarning`` says so.
         output_dtype: ``"float32"`` (in [0, 1]) or ``"uint8"`` (rounded, 4x less memory).
         num_threads: int or None, interpreter threads for ``.tflite`` paths.
-        progress: optional callable ``(done, total)`` called after each tile.
+        progress: optional callable ``(done, total)`` called after each tile (e.g.
+            ``keras.utils.Progbar(total).update``-based).
+        radius: optional int, the model's receptive radius when known (a sidecar's);
+            None measures it (skipped for fixed-size ``.tflite`` files).
 
     Returns:
         ``(H*scale, W*scale, C)`` array of ``output_dtype``, clipped to the value range.
     """
     model = as_callable(model_or_tflite_path, num_threads=num_threads)
-    lr = np.asarray(lr)
-    if lr.ndim != 3:
-        raise ValueError(f"upscale_tiled: `lr` must be (H, W, C); got shape {lr.shape}")
-    if lr.dtype != np.float32:
-        lr = lr.astype("float32")
+    lr = as_float_image(lr, "upscale_tiled")
+    if lr.ndim != 3 or lr.shape[-1] not in (1, 3):
+        raise ValueError(f"upscale_tiled: `lr` must be (H, W, 3) or (H, W, 1) (3 or 1 "
+                         f"channels); got shape {lr.shape}")
     if not isinstance(scale, (int, np.integer)) or scale < 1:
         raise ValueError(f"upscale_tiled: `scale` must be a positive int; got {scale!r}")
     if output_dtype not in ("float32", "uint8"):
@@ -127,22 +134,37 @@ def upscale_tiled(model_or_tflite_path, lr, scale, tile=128, overlap=None,
     if min(tile_h, tile_w) < 1:
         raise ValueError(f"upscale_tiled: `tile` must be >= 1; got {tile!r}")
     model_channels = _channels(model)
-    if overlap is None:
-        overlap = receptive_radius(model, scale, channels=model_channels)
-    if overlap < 0:
+    if overlap is not None and overlap < 0:
         raise ValueError(f"upscale_tiled: `overlap` must be >= 0; got {overlap!r}")
+    if radius is None:
+        try:
+            radius = receptive_radius(model, scale, channels=model_channels)
+        except ValueError:  # a fixed-size .tflite file cannot run the probe
+            radius = overlap or 0
+    if overlap is None:
+        overlap = radius
+    elif overlap < radius:
+        warnings.warn(f"upscale_tiled: overlap {overlap} px is smaller than the model's "
+                      f"receptive radius {radius} px: tile seams will show (use overlap >= "
+                      f"{radius}, the default)", UserWarning, stacklevel=2)
+    if model_channels not in (1, 3):
+        raise ValueError(f"upscale_tiled: the model takes {model_channels} channels; "
+                         "expected 1 (Y) or 3 (RGB)")
 
-    if model_channels == lr.shape[-1]:
+    if model_channels == 3 and lr.shape[-1] == 3:
         def run_window(window):
             return run_batch(model, window[None])[0]
-    elif model_channels == 1 and lr.shape[-1] == 3:
+    else:
         def run_window(window):
             return upscale_array(model, window, scale=scale)
-    else:
-        raise ValueError(f"upscale_tiled: the model takes {model_channels} channels; `lr` "
-                         f"has {lr.shape[-1]}")
 
     height, width, channels = lr.shape
+    if radius and min(height, width) < 2 * radius + 1:  # edge context on every side
+        padded = np.pad(lr, ((radius, radius), (radius, radius), (0, 0)), mode="edge")
+        out = upscale_tiled(model, padded, scale, tile=tile, overlap=overlap,
+                            output_dtype=output_dtype, progress=progress, radius=radius)
+        return out[radius * scale:(radius + height) * scale,
+                   radius * scale:(radius + width) * scale]
     out = np.empty((height * scale, width * scale, channels), dtype=output_dtype)
     rows = _windows(height, tile_h, overlap)
     cols = _windows(width, tile_w, overlap)

@@ -27,8 +27,12 @@ class TFLiteModel:
         if not self.path.is_file():
             raise FileNotFoundError(f"TFLiteModel: no such .tflite file: {self.path}")
         self.num_threads = num_threads
-        self.interpreter = Interpreter(model_path=str(self.path), num_threads=num_threads)
-        self.interpreter.allocate_tensors()
+        try:
+            self.interpreter = Interpreter(model_path=str(self.path), num_threads=num_threads)
+            self.interpreter.allocate_tensors()
+        except (ValueError, RuntimeError) as error:
+            raise ValueError(f"TFLiteModel: {self.path} is not a valid .tflite file "
+                             f"({str(error).splitlines()[0]})") from None
         self._input = self.interpreter.get_input_details()[0]
         self._output = self.interpreter.get_output_details()[0]
         self._shape = tuple(self._input["shape"])

@@ -5,7 +5,9 @@ import numpy as np
 import pytest
 from toy_models import tiny_espcn
 
+from keras_sr.inference.predict import upscale_array
 from keras_sr.inference.tiling import _windows, receptive_radius, upscale_tiled
+from keras_sr.layers.pixel_shuffle import PixelShuffle
 
 
 def _np(x):
@@ -40,8 +42,9 @@ def test_tiled_equals_whole_image(model, rng):
     tiled = upscale_tiled(model, lr, 2, tile=8, overlap=4)
     assert tiled.shape == (58, 46, 3)
     assert np.abs(tiled - whole).max() <= 1 / 255
-    # too little overlap shows at the seams: the check above is not vacuous
-    short = upscale_tiled(model, lr, 2, tile=8, overlap=1)
+    # too little overlap shows at the seams (and warns): the check above is not vacuous
+    with pytest.warns(UserWarning, match="smaller than the model's receptive radius 4"):
+        short = upscale_tiled(model, lr, 2, tile=8, overlap=1)
     assert np.abs(short - whole).max() > 1 / 255
 
 
@@ -61,7 +64,7 @@ def test_calls_bounded_by_tile(model, rng):
         return _np(model(batch))
 
     upscale_tiled(spy, rng.uniform(0, 1, (40, 30, 3)).astype("float32"), 2, tile=10,
-                  overlap=3)
+                  overlap=3, radius=3)
     assert set(shapes) == {(1, 16, 16, 3)} and len(shapes) == 12
 
 
@@ -82,3 +85,44 @@ def test_bad_arguments(model):
         upscale_tiled(model, np.zeros((4, 4, 3)), 2, overlap=1, output_dtype="int16")
     with pytest.raises(ValueError, match="channels"):
         upscale_tiled(model, np.zeros((4, 4, 2)), 2, overlap=1)
+
+
+def _box_model(scale=2):
+    """3x3 box blur then nearest upscaling: flat images stay flat, zero padding darkens."""
+    lr = keras.Input((None, None, 3))
+    box = keras.layers.Conv2D(3, 3, padding="same", use_bias=False)
+    x = box(lr)
+    spread = keras.layers.Conv2D(3 * scale**2, 1, use_bias=False)
+    y = PixelShuffle(scale)(spread(x))
+    model = keras.Model(lr, y)
+    box.set_weights([np.einsum("hw,io->hwio", np.full((3, 3), 1 / 9), np.eye(3))])
+    spread.set_weights([np.tile(np.eye(3), (1, scale**2))[None, None]])
+    return model
+
+
+def test_one_pixel_image_keeps_its_value():
+    colour = np.array([[[0.2, 0.6, 0.9]]], dtype="float32")
+    model = _box_model()
+    assert np.allclose(_np(model(colour[None]))[0], colour / 9, atol=1e-6)  # zero padding
+    sr = upscale_tiled(model, colour, 2)
+    assert sr.shape == (2, 2, 3)
+    np.testing.assert_allclose(sr, np.broadcast_to(colour, (2, 2, 3)), atol=1e-6)
+
+
+def test_uint8_is_converted_and_out_of_range_floats_refused(model, rng):
+    pixels = rng.integers(0, 256, (12, 10, 3)).astype("uint8")
+    as_float = pixels.astype("float32") / 255
+    np.testing.assert_array_equal(upscale_tiled(model, pixels, 2, tile=6),
+                                  upscale_tiled(model, as_float, 2, tile=6))
+    with pytest.raises(ValueError, match=r"must be in \[0, 1\]"):
+        upscale_tiled(model, pixels.astype("float32"), 2)
+    with pytest.raises(ValueError, match="uint8"):
+        upscale_tiled(model, pixels.astype("int32"), 2)
+
+
+def test_greyscale_in_greyscale_out(model, rng):
+    grey = rng.uniform(0, 1, (12, 10, 1)).astype("float32")
+    sr = upscale_tiled(model, grey, 2, tile=6)
+    assert sr.shape == (24, 20, 1)
+    whole = upscale_array(model, grey, scale=2)
+    assert np.abs(sr - whole).max() <= 1e-5
