@@ -16,7 +16,7 @@ Example:
 
 import numpy as np
 
-from keras_sr.image.resize import imresize
+from keras_sr.image.resize import imresize_numpy
 
 # ``augment`` option -> the symmetry codes a patch draws from (uniformly).
 SYMMETRIES = {
@@ -89,6 +89,9 @@ def check_scale_augment(factors):
 def rescale(image, factor):
     """An HR image shrunk by ``factor`` with MATLAB bicubic, as uint8 (``scale_augment``).
 
+    Computed in float64 numpy (``imresize_numpy``): the same on every backend, and no
+    per-size compilation for the hundreds of image sizes of a training set.
+
     Args:
         image: uint8 ``(H, W, C)``.
         factor: float in (0, 1]; 1.0 returns ``image`` itself.
@@ -98,7 +101,7 @@ def rescale(image, factor):
     """
     if factor == 1.0:
         return image
-    out = np.asarray(imresize(image.astype(np.float32) / 255.0, scale=factor))
+    out = imresize_numpy(image.astype(np.float64) / 255.0, scale=factor)
     return np.clip(np.round(out * 255.0), 0, 255).astype(np.uint8)
 
 
