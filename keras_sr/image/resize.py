@@ -309,8 +309,12 @@ def imresize_numpy(images, scale=None, size=None, method="bicubic", antialias=Tr
         position = x.ndim - 3 + axis
         kind, taps = _static_taps(x.shape[position], out_sizes[axis], scales[axis], method,
                                   antialias)
-        if kind == "matrix":
-            x = np.moveaxis(np.tensordot(taps, x, axes=([1], [position])), 0, position)
+        if kind == "matrix":  # broadcast matmuls, no transposes
+            if axis == 0:
+                rows = x.reshape(x.shape[:-2] + (x.shape[-2] * x.shape[-1],))
+                x = np.matmul(taps, rows).reshape(x.shape[:-3] + (len(taps),) + x.shape[-2:])
+            else:
+                x = np.matmul(taps, x)
         else:
             indices, weights = taps
             shape = [1] * x.ndim

@@ -344,3 +344,8 @@ def test_list_images(tmp_path, rgb8):
     with pytest.raises(FileNotFoundError, match="missing"):
         list_images(tmp_path / "missing")
 
+
+
+def test_grey_with_alpha_cannot_be_bmp(tmp_path):
+    with pytest.raises(ValueError, match=r"BMP cannot store grey with alpha.*\.png"):
+        write_image(tmp_path / "la.bmp", np.zeros((4, 4, 2), np.float32))
