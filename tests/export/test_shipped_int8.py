@@ -35,3 +35,26 @@ def test_shipped_espcn_x3_int8_twin_matches_litert(tmp_path, datasets_dir):
     assert float_scores["psnr_keras"] == pytest.approx(sidecar["psnr_y"]["Set5"], abs=0.01)
     assert twin_scores["psnr_keras"] == pytest.approx(twin_scores["psnr_tflite"], abs=0.01)
     assert float_scores["psnr_tflite"] == pytest.approx(32.01, abs=0.03)
+
+
+@pytest.mark.parametrize("name", ["espcn", "fsrcnn"])
+def test_shipped_qat_state_converts_within_the_target(tmp_path, datasets_dir, name):
+    """The shipped QAT state (the recipe's defaults) fits the shipped float weights, names
+    the recipe, and its int8 file loses <= 0.05 dB on Set5 against the float model."""
+    from keras_sr.export.qat import qat_model_for, shipped_state_path
+    from keras_sr.quantization.recipe import RECIPE_NAME, file_sha256, recipe_settings
+
+    state = shipped_state_path(name, 3, 1)
+    if not state.is_file():
+        pytest.skip(f"no shipped QAT state for {name} x3 yet")
+    meta = json.loads(state.with_name(state.name.replace(".weights.h5", ".json")).read_text())
+    assert meta["recipe"] == RECIPE_NAME
+    assert meta["settings"] == recipe_settings(name)
+    assert meta["float_weights_sha256"] == file_sha256(find_weights(name, 3, 1))
+    model = models.get(name, scale=3, channels=1, weights="pretrained")
+    qat, record = qat_model_for(model, name, 3)
+    assert record["qat_state"] == state.name
+    tflite = export_tflite(qat, tmp_path / f"{name}.tflite", quantize="int8-qat")
+    assert integer_core_problems(list_ops(tflite)) == []
+    scores = verify_tflite(tflite, model, datasets_dir / "Set5", 3)
+    assert scores["psnr_drop"] <= 0.05
