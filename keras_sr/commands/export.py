@@ -8,7 +8,9 @@ failing (exit status 1) when the PSNR drop exceeds ``--max-psnr-drop``.
 """
 
 import argparse
+import json
 import sys
+import time
 from pathlib import Path
 
 QUANTIZE_CHOICES = ("none", "float16", "dynamic", "int8-ptq", "int8-qat")
@@ -86,6 +88,9 @@ def add_arguments(parser):
                         help="with --verify: fail when Keras PSNR - TFLite PSNR > X dB")
     parser.add_argument("--verify-images", type=int, default=None,
                         help="with --verify: score only the first N images")
+    parser.add_argument("--report", default=None, metavar="JSON",
+                        help="with --verify: write the scores, the options and the wall "
+                             "time of this export to a JSON file")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", required=True, help="output .tflite path")
 
@@ -124,6 +129,8 @@ def _check(args):
         raise ValueError(f"--equalize must be in [0, 1]; got {args.equalize}")
     if args.max_psnr_drop is not None and args.verify is None:
         raise ValueError("--max-psnr-drop needs --verify DIR")
+    if args.report is not None and args.verify is None:
+        raise ValueError("--report needs --verify DIR")
     qat_only = {"--qat-retrain": args.qat_retrain, "--qat-checkpoint": args.qat_checkpoint,
                 "--save-qat-state": args.save_qat_state}
     for flag, value in qat_only.items():
@@ -155,6 +162,7 @@ def run(args):
     from keras_sr.quantization import equalize_channel_ranges
     from keras_sr.quantization.recipe import save_state
 
+    start = time.perf_counter()
     keras.utils.set_random_seed(args.seed)
     model = _build_model(args)
     channels = int(model.input_shape[-1])
@@ -191,9 +199,18 @@ def run(args):
                          representative_data=representative, input_size=args.input_size,
                          io=args.io, metadata=metadata, subpixel=not args.keep_transposed)
     print(f"wrote {path} and {path.with_suffix('.json')}")
+    export_seconds = time.perf_counter() - start
     if args.verify is None:
         return 0
     result = verify_tflite(path, model, args.verify, args.scale,
                            max_psnr_drop=args.max_psnr_drop, max_images=args.verify_images)
     print(format_report(result))
+    if args.report is not None:
+        report = {"argv": sys.argv[1:],
+                  "date": time.strftime("%Y-%m-%d"), "options": vars(args),
+                  "export_seconds": round(export_seconds, 1), "qat": metadata.get("qat"),
+                  "verify": result}
+        Path(args.report).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.report).write_text(json.dumps(report, indent=2, default=str) + "\n")
+        print(f"wrote {args.report}")
     return 0 if result["passed"] else 1
