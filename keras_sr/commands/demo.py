@@ -1,28 +1,26 @@
 """``keras-sr demo``: fine-tune ESPCN x3 for a few minutes offline, compare with bicubic, export.
 
-Training images: T91 when found (``keras_sr.data.sets.resolve_dataset``: ``$KERAS_SR_DATA/T91``
-or ``~/.keras_sr/datasets/T91``),
-else the CC0 photos shipped with scikit-image. Validation (the only images the demo
-chooses weights on): Set14 when found, else a held-out scikit-image photo (``camera``).
-Test (reported, never used for a choice): Set5 when found, else the held-out photo
-``chelsea``; all scores by the published protocol (Y channel, shave 3).
+A thin command over the library: the fine-tuning is ``keras_sr.training.train`` (the one
+trainer: its schedule factory, validation, checkpoints), the int8 model comes from the
+export library's int8-QAT path (``keras_sr.export.qat`` + ``export_tflite``), the scores
+from ``keras_sr.inference.evaluate``.
 
-Fine-tuning is kind to the shipped weights: Adam's learning rate rises linearly from 0
-over the first ``--warmup-steps`` steps (the first steps at a rate near 0 fill Adam's
-moment estimates instead of moving the weights by ``lr * sign(grad)``), then decays by a
-cosine to 0 over the time budget (or ``--steps``). The validation PSNR is measured on
-the starting weights, every ``VALIDATE_EVERY_S`` seconds and at the end; the demo keeps
-the best weights, and the starting ones unless fine-tuning beats them by at least
-``MIN_GAIN_DB``, so it never ends worse than it started on its validation images.
+Images: training on T91 when found (``$KERAS_SR_DATA/T91`` or ``~/.keras_sr/datasets``),
+else scikit-image's CC0 photos; validation (the only images the demo chooses on) Set14,
+else the held-out photo ``camera``; test (reported, never chosen on) Set5, else
+``chelsea``. The run is ``--epochs`` epochs (validation PSNR after each, with the time
+left), the rate a linear warm-up then a cosine to 0. The demo keeps the trainer's best
+epoch only when it beats the starting weights by ``MIN_GAIN_DB`` on the validation
+images, so it never ends worse than it started.
 
-Writes into ``--out``: the model, a comparison PNG (LR | bicubic | SR | HR), the
-learning curve, ``demo_summary.json`` (every score printed) and an int8 TFLite model
-(scored on the test images) when ``keras_sr.export`` is available.
+Writes into ``--out`` (default ``~/.keras_sr/demo``): the model (``.keras`` and
+``.weights.h5`` with its JSON sidecar), ``comparison.png`` (labelled LR | bicubic |
+ESPCN | HR crops with their PSNR), the trainer's run folder (checkpoints, learning
+curve), ``demo_summary.json`` and the int8 TFLite model.
 """
 
 import json
 import math
-import os
 import sys
 import time
 from pathlib import Path
@@ -35,35 +33,48 @@ VALIDATION_PHOTO = "camera"         # validation image without Set14
 FINE_TUNE_RATE = 1e-4               # peak Adam rate when fine-tuning the shipped weights
 SCRATCH_RATE = 1e-3                 # peak Adam rate from random weights
 WARMUP_STEPS = 200
-VALIDATE_EVERY_S = 30.0
 MIN_GAIN_DB = 0.01
-STEPS_PER_EPOCH = 200               # trainer epochs: checkpoints and validation points
+DEFAULT_OUT = "~/.keras_sr/demo"
+# Optimizer steps per minute of the demo's budget on 2 busy CPU cores (ESPCN, batch 16 of
+# 17x17 Y patches, validation on Set14 after each epoch included); --steps overrides it.
+STEPS_PER_MINUTE = 400
+QAT_PATCHES = 2048
 
 
 def add_arguments(parser):
-    parser.add_argument("--out", default="keras_sr_demo", help="output folder (default "
-                        "./keras_sr_demo)")
+    parser.add_argument("--out", default=DEFAULT_OUT,
+                        help="output folder (default ~/.keras_sr/demo)")
     parser.add_argument("--minutes", type=float, default=3.0,
-                        help="training time budget in minutes (default 3)")
+                        help="rough training budget: sets the steps (about "
+                             f"{STEPS_PER_MINUTE} a minute); training stops at an epoch end "
+                             "once it is spent")
     parser.add_argument("--steps", type=int, default=None,
                         help="train exactly this many steps instead of a time budget")
+    parser.add_argument("--epochs", type=int, default=5,
+                        help="epochs the steps are split into (a validation PSNR after each)")
     parser.add_argument("--channels", type=int, choices=(1, 3), default=1,
-                        help="1: Y channel as the ESPCN paper (default), 3: RGB")
+                        help="1: Y channel as the ESPCN paper, 3: RGB")
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--patch-size", type=int, default=17,
                         help="LR patch side (ESPCN: 17)")
     parser.add_argument("--learning-rate", type=float, default=None,
-                        help="peak Adam learning rate, reached after the warm-up and "
-                        "decayed by a cosine to 0 (default 1e-4 when fine-tuning the "
-                        "shipped weights, 1e-3 from scratch)")
+                        help="peak Adam learning rate after the warm-up, then a cosine to 0 "
+                             "(default 1e-4 when fine-tuning the shipped weights, 1e-3 from "
+                             "scratch)")
     parser.add_argument("--warmup-steps", type=int, default=WARMUP_STEPS,
-                        help=f"steps of linear learning-rate warm-up from 0 (default "
-                        f"{WARMUP_STEPS}; at most a quarter of --steps)")
+                        help="steps of linear learning-rate warm-up from 0 (at most a "
+                             "quarter of the steps)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--from-scratch", action="store_true",
                         help="start from random weights instead of fine-tuning the shipped "
-                        "ESPCN x3 (Y) weights (the default for --channels 1)")
-    parser.add_argument("--no-export", action="store_true", help="skip the TFLite export")
+                             "ESPCN x3 (Y) weights (the default for --channels 1)")
+    parser.add_argument("--qat-epochs", type=int, default=2,
+                        help="epochs of the int8 QAT recipe when the weights changed (the "
+                             "shipped weights use their shipped QAT state)")
+    parser.add_argument("--qat-patches", type=int, default=QAT_PATCHES,
+                        help="training patches of that QAT run (the recipe's default is "
+                             "32768; fewer keep the demo short)")
+    parser.add_argument("--no-export", action="store_true", help="skip the int8 TFLite export")
     parser.add_argument("--backend", choices=("tensorflow", "jax"), default=None)
 
 
@@ -73,13 +84,13 @@ def find_set(name):
 
     try:
         return resolve_dataset(name, download=False)
-    except FileNotFoundError:
+    except (FileNotFoundError, ValueError):
         return None
 
 
 def skimage_photos(folder, names):
     """Write scikit-image's bundled photos as PNG into ``folder``; return the folder."""
-    import numpy as np
+    import numpy as np  # deferred: start-up cost of --help
     from skimage import data
 
     from keras_sr.image.io import write_image
@@ -102,169 +113,121 @@ def skimage_photos(folder, names):
     return folder
 
 
-def warmup_cosine(step, progress, warmup_steps, final_ratio=0.0):
-    """Learning-rate factor of a linear warm-up then a cosine decay.
+def plan(steps, epochs, warmup_steps):
+    """``(epochs, steps_per_epoch, warmup)``: ``steps`` split into at most ``epochs`` epochs
+    and the warm-up capped at a quarter of the run.
 
-    Args:
-        step: int >= 0, steps already taken (the next step's index).
-        progress: float, fraction of the run done, in [0, 1] (clipped there): steps or
-            time, whichever runs out first.
-        warmup_steps: int >= 0; the factor is ``step / warmup_steps`` until then, so the
-            first step runs at 0 (Adam fills its moment estimates without moving the
-            weights). 0: no warm-up.
-        final_ratio: float in [0, 1], the factor at ``progress`` 1.
-
-    Returns:
-        float in [0, 1]: multiply the peak learning rate by it.
+    Example:
+        >>> plan(1200, 5, 200)
+        (5, 240, 200)
+        >>> plan(3, 5, 200)
+        (3, 1, 0)
     """
-    progress = min(max(float(progress), 0.0), 1.0)
-    cosine = final_ratio + (1.0 - final_ratio) * 0.5 * (1.0 + math.cos(math.pi * progress))
-    warm = min(1.0, step / warmup_steps) if warmup_steps > 0 else 1.0
-    return warm * cosine
+    epochs = max(1, min(int(epochs), int(steps)))
+    per_epoch = math.ceil(int(steps) / epochs)
+    return epochs, per_epoch, max(0, min(int(warmup_steps), epochs * per_epoch // 4))
 
 
-def fine_tune_schedule(peak_rate, warmup_steps, total_steps=None, seconds=None,
-                       final_ratio=0.0):
-    """A Keras callback: warm-up + cosine learning rate each batch; stops at the budget.
+def _clock(seconds):
+    seconds = max(0, int(round(seconds)))
+    return f"{seconds // 60}:{seconds % 60:02d}"
 
-    Progress is ``max(step / total_steps, elapsed / seconds)`` (each part only when
-    given), so the cosine reaches 0 when the step count or the time budget runs out,
-    whichever is first; training stops when the time budget is spent. The optimizer
-    must have a float (settable) learning rate. On JAX the training state is synced
-    to the variables before a change (only when the rate moved by > 1% of the peak).
 
-    Args:
-        peak_rate: float > 0, the learning rate after the warm-up.
-        warmup_steps: int >= 0, steps of linear warm-up from 0.
-        total_steps: int > 0 or None, the run's step count.
-        seconds: float > 0 or None, the time budget (measured from ``on_train_begin``;
-            time spent in other callbacks, e.g. validation, counts).
-        final_ratio: float in [0, 1], the factor at the end.
+def progress_callback(start_psnr, budget_seconds=None, say=print):
+    """A Keras callback printing, after each epoch, the validation PSNR and the time left.
 
-    Returns:
-        The callback; after ``fit`` its ``steps`` (int) and ``elapsed`` (s) tell what ran.
+    Stops training at an epoch end once ``budget_seconds`` (None: no budget) are spent.
     """
-    import keras
+    import keras  # deferred: start-up cost of --help
 
-    if not total_steps and not seconds:
-        raise ValueError("fine_tune_schedule: give total_steps or seconds")
-
-    class FineTuneSchedule(keras.callbacks.Callback):
+    class DemoProgress(keras.callbacks.Callback):
         def on_train_begin(self, logs=None):
             self.start = time.monotonic()
-            self.steps, self.elapsed, self.rate = 0, 0.0, None
-
-        def _progress(self):
-            parts = [self.steps / total_steps if total_steps else 0.0,
-                     self.elapsed / seconds if seconds else 0.0]
-            return max(parts)
-
-        def on_train_batch_begin(self, batch, logs=None):
-            self.elapsed = time.monotonic() - self.start
-            rate = peak_rate * warmup_cosine(self.steps, self._progress(), warmup_steps,
-                                             final_ratio)
-            if self.rate is not None and abs(rate - self.rate) <= 0.01 * peak_rate \
-                    and (rate > 0) == (self.rate > 0):
-                return
-            if keras.backend.backend() == "jax":
-                self.model.jax_state_sync()   # else the next step reuses the old state
-            self.model.optimizer.learning_rate = rate
-            self.rate = rate
-
-        def on_train_batch_end(self, batch, logs=None):
-            self.steps += 1
-            self.elapsed = time.monotonic() - self.start
-            if seconds and self.elapsed > seconds:
-                self.model.stop_training = True
-
-    return FineTuneSchedule()
-
-
-class KeepBest:
-    """The best weights by validation PSNR, the starting weights included.
-
-    The first ``offer`` is the start. A later offer replaces the best only when its PSNR
-    is higher than the best's and at least ``min_gain_db`` above the start's, so the
-    kept weights are never worse than the start on the validation images and differ
-    from them only for a gain larger than ``min_gain_db``.
-
-    Args:
-        min_gain_db: float >= 0, the gain over the start needed to leave it (dB).
-
-    Attributes:
-        start_psnr, best_psnr: float dB (None before the first offer).
-        start_weights, best_weights: the offered weights (lists of arrays).
-        best_step: int, the step of the best offer (that of the start: not improved).
-        history: list of ``{"step", "psnr"}``, every offer in order.
-    """
-
-    def __init__(self, min_gain_db=MIN_GAIN_DB):
-        if min_gain_db < 0:
-            raise ValueError(f"KeepBest: min_gain_db must be >= 0; got {min_gain_db!r}")
-        self.min_gain_db = float(min_gain_db)
-        self.start_psnr = self.best_psnr = None
-        self.start_weights = self.best_weights = None
-        self.start_step = self.best_step = None
-        self.history = []
-
-    def offer(self, psnr, weights, step):
-        """Consider weights scoring ``psnr`` (float dB) at ``step`` (int); True if kept."""
-        psnr = float(psnr)
-        self.history.append({"step": int(step), "psnr": psnr})
-        if self.start_psnr is None:
-            self.start_psnr = self.best_psnr = psnr
-            self.start_weights = self.best_weights = weights
-            self.start_step = self.best_step = int(step)
-            return True
-        if (math.isfinite(psnr) and psnr > self.best_psnr
-                and psnr >= self.start_psnr + self.min_gain_db):
-            self.best_psnr, self.best_weights, self.best_step = psnr, weights, int(step)
-            return True
-        return False
-
-    @property
-    def improved(self):
-        """True when the kept weights are not the starting ones."""
-        return self.best_step != self.start_step
-
-
-def validate_and_keep_best(validate, keeper, every_seconds=VALIDATE_EVERY_S):
-    """A Keras callback offering the model's weights to ``keeper`` (a ``KeepBest``).
-
-    Validates the starting weights in ``on_train_begin``, then at the end of an epoch
-    once ``every_seconds`` have passed since the last validation, and the final weights
-    in ``on_train_end`` (unless just validated). Restoring the kept weights is the
-    caller's job, after ``fit`` (the trainer reloads its own checkpoint then).
-
-    Args:
-        validate: function ``model -> PSNR`` (float dB).
-        keeper: a ``KeepBest``.
-        every_seconds: float >= 0, the least time between two validations.
-    """
-    import keras
-
-    class ValidateAndKeepBest(keras.callbacks.Callback):
-        def _offer(self):
-            self.last_step = self.steps
-            keeper.offer(validate(self.model), self.model.get_weights(), self.steps)
-            self.last = time.monotonic()
-
-        def on_train_begin(self, logs=None):
-            self.steps = 0
-            self._offer()
-
-        def on_train_batch_end(self, batch, logs=None):
-            self.steps += 1
+            self.epochs_run = 0
 
         def on_epoch_end(self, epoch, logs=None):
-            if time.monotonic() - self.last >= every_seconds:
-                self._offer()
+            logs = logs or {}
+            self.epochs_run = epoch + 1
+            elapsed = time.monotonic() - self.start
+            total = self.params["epochs"]
+            left = elapsed / (epoch + 1) * (total - epoch - 1)
+            psnr = logs.get("val_psnr")
+            score = (f"validation PSNR {psnr:.3f} dB (start {start_psnr:.3f} dB)"
+                     if psnr is not None else "no validation")
+            say(f"keras-sr demo: epoch {epoch + 1}/{total}: {score}, {_clock(elapsed)} "
+                f"elapsed, about {_clock(left)} left")
+            if budget_seconds and elapsed > budget_seconds and epoch + 1 < total:
+                say(f"keras-sr demo: the {budget_seconds / 60:g}-minute budget is spent: "
+                    f"stopping after epoch {epoch + 1} of {total}")
+                self.model.stop_training = True
 
-        def on_train_end(self, logs=None):
-            if self.steps != self.last_step:
-                self._offer()
+    return DemoProgress()
 
-    return ValidateAndKeepBest()
+
+def labelled_comparison(model, test_folder, path, crop=160):
+    """LR (nearest) | bicubic | model | HR crops of the first test image, each titled with
+    what it is and its PSNR (Y, on the whole image), into the PNG ``path``."""
+    import matplotlib  # deferred: start-up cost of --help
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from keras_sr.data.datasets import validation_images
+    from keras_sr.inference.predict import upscale_array
+    from keras_sr.metrics.protocol import bicubic_upscale, score_pair, to_uint8
+
+    name, lr, hr = validation_images(test_folder, SCALE, limit=1)[0]
+    sr = np.clip(upscale_array(model, lr, scale=SCALE), 0, 1)
+    bic = np.clip(bicubic_upscale(lr, SCALE), 0, 1)
+    hr_255 = to_uint8(hr).astype(np.float64)
+    scores = {key: score_pair(hr_255, to_uint8(image).astype(np.float64), SCALE)[0]
+              for key, image in (("bicubic", bic), ("sr", sr))}
+    near = np.repeat(np.repeat(lr, SCALE, axis=0), SCALE, axis=1)[: hr.shape[0], : hr.shape[1]]
+    side = min(crop, hr.shape[0], hr.shape[1])
+    top, left = (hr.shape[0] - side) // 2, (hr.shape[1] - side) // 2
+    panels = [(near, f"LR input (x{SCALE} nearest)"),
+              (bic, f"bicubic: {scores['bicubic']:.2f} dB"),
+              (sr, f"ESPCN x{SCALE}: {scores['sr']:.2f} dB"),
+              (hr, "HR (ground truth)")]
+    figure, axes = plt.subplots(1, 4, figsize=(13, 3.8))
+    for axis, (image, title) in zip(axes, panels):
+        axis.imshow(np.clip(image[top: top + side, left: left + side], 0, 1))
+        axis.set_title(title, fontsize=10)
+        axis.axis("off")
+    figure.suptitle(f"{Path(name).name}: centre crop, PSNR on Y of the whole image "
+                    f"(shave {SCALE})", fontsize=10)
+    figure.tight_layout()
+    path = Path(path)
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+    return path, scores
+
+
+def export_int8(model, weights_path, changed, train_folder, out, qat_epochs, channels,
+                qat_patches=QAT_PATCHES):
+    """int8 TFLite through the export library's int8-QAT path; ``(path, record)`` or None.
+
+    Unchanged shipped weights convert their shipped QAT state; changed weights run the
+    QAT recipe for ``qat_epochs`` epochs on ``qat_patches`` patches of ``train_folder``.
+    """
+    import keras  # deferred: start-up cost of --help
+
+    from keras_sr.export import export_tflite
+    from keras_sr.export.qat import qat_model_for
+    from keras_sr.quantization.recipe import recipe_settings
+
+    if keras.backend.backend() != "tensorflow":
+        print("keras-sr demo: int8 export skipped: the TFLite converter needs the "
+              "TensorFlow backend")
+        return None
+    weights = str(weights_path) if changed or channels != 1 else "pretrained"
+    qat_model, record = qat_model_for(model, "espcn", SCALE, weights=weights,
+                                      settings=recipe_settings("espcn", epochs=qat_epochs,
+                                                               patches=qat_patches),
+                                      train_dirs=[str(train_folder)], verbose=0)
+    path = out / f"espcn_x{SCALE}_c{channels}_int8.tflite"
+    return export_tflite(qat_model, path, quantize="int8-qat"), record
 
 
 def run(args):
@@ -274,10 +237,15 @@ def run(args):
     if problem:
         print(f"keras-sr demo: {problem}", file=sys.stderr)
         return 2
+    from keras_sr import models  # deferred: after the backend is chosen
+    from keras_sr.inference.evaluate import evaluate
+    from keras_sr.runtime import TFLiteModel
+    from keras_sr.training.callbacks import write_sidecar
     from keras_sr.training.trainer import train
 
-    out = Path(args.out)
+    out = Path(args.out).expanduser()
     out.mkdir(parents=True, exist_ok=True)
+    print(f"keras-sr demo: writing into {out} (--out to change)")
     train_folder = find_set("T91") or skimage_photos(out / "data" / "train", TRAIN_PHOTOS)
     val_folder = (find_set(VALIDATION_SET)
                   or skimage_photos(out / "data" / VALIDATION_PHOTO, (VALIDATION_PHOTO,)))
@@ -286,172 +254,111 @@ def run(args):
     pretrained = args.channels == 1 and not args.from_scratch
     start_name = "shipped" if pretrained else "random-init"
     peak_rate = args.learning_rate or (FINE_TUNE_RATE if pretrained else SCRATCH_RATE)
-    warmup = max(0, min(args.warmup_steps, args.steps // 4 if args.steps else args.warmup_steps))
-    print(f"keras-sr demo: {'fine-tuning the shipped' if pretrained else 'training'} ESPCN "
-          f"x{SCALE} ({'Y' if args.channels == 1 else 'RGB'}) on {train_folder}, choosing "
-          f"weights on {val_folder}, testing on {test_folder}; Adam {peak_rate:g} after "
-          f"{warmup} warm-up steps, cosine decay to 0")
+    steps = args.steps or max(1, int(round(args.minutes * STEPS_PER_MINUTE)))
+    epochs, per_epoch, warmup = plan(steps, args.epochs, args.warmup_steps)
 
-    steps_per_epoch = args.steps if args.steps else STEPS_PER_EPOCH
-    epochs = 1 if args.steps else 10 ** 6
+    start = models.get("espcn", scale=SCALE, channels=args.channels,
+                       weights="pretrained" if pretrained else None)
+    start_weights = start.get_weights()
+    start_val = evaluate(start, val_folder, SCALE, progress=False)["psnr_y"]
+    print(f"keras-sr demo: {'fine-tuning the shipped' if pretrained else 'training'} ESPCN "
+          f"x{SCALE} ({'Y' if args.channels == 1 else 'RGB'}) on {train_folder}: {epochs} "
+          f"epochs x {per_epoch} steps, Adam {peak_rate:g} after {warmup} warm-up steps, "
+          f"cosine to 0; validation on {val_folder} (start {start_val:.3f} dB), test on "
+          f"{test_folder}")
+
     config = {
         "model": "espcn", "scale": SCALE, "channels": args.channels,
         "weights": "pretrained" if pretrained else None,
-        "data": {"train": str(train_folder), "val": None, "patch_size": args.patch_size,
-                 "batch_size": args.batch_size},
+        "data": {"train": str(train_folder), "val": str(val_folder),
+                 "patch_size": args.patch_size, "batch_size": args.batch_size},
         "loss": "l2", "optimizer": {"name": "adam", "learning_rate": peak_rate},
-        "epochs": epochs, "steps_per_epoch": steps_per_epoch, "seed": args.seed,
+        "schedule": ({"name": "cosine", "warmup_steps": warmup} if warmup
+                     else {"name": "cosine"}),
+        "epochs": epochs, "steps_per_epoch": per_epoch, "seed": args.seed,
         "output_dir": str(out / "run"),
-        "callbacks": {"images_every": 0, "tensorboard": False, "plot": True,
-                      "verbose": 2},
+        "callbacks": {"validate_every": 1, "images_every": 0, "tensorboard": False,
+                      "plot": True, "verbose": 0},
     }
-    from keras_sr.inference.evaluate import evaluate
+    progress = progress_callback(start_val, None if args.steps else args.minutes * 60.0)
+    began = time.monotonic()
+    result = train(config, resume=False, log=print, extra_callbacks=[progress])
+    seconds = time.monotonic() - began
+    model = result["model"]   # the trainer's best validation epoch
+    history = result["history"]
+    best_val = result["best"]
+    improved = best_val is not None and best_val >= start_val + MIN_GAIN_DB
+    if not improved:
+        model.set_weights(start_weights)
 
-    def validate(model):
-        return evaluate(model, val_folder, SCALE, progress=False)["psnr_y"]
-
-    keeper = KeepBest(MIN_GAIN_DB)
-    schedule = fine_tune_schedule(peak_rate, warmup, total_steps=args.steps or None,
-                                  seconds=None if args.steps else args.minutes * 60.0)
-    started = time.monotonic()
-    try:
-        result = train(config, resume=False, extra_callbacks=[
-            schedule, validate_and_keep_best(validate, keeper, VALIDATE_EVERY_S)])
-    except ValueError as error:
-        if pretrained and "weights" in str(error).lower():
-            print(f"keras-sr demo: no pretrained ESPCN x{SCALE} weights ({error}); "
-                  "run with --from-scratch", file=sys.stderr)
-            return 2
-        raise
-    model = result["model"]
-    seconds = time.monotonic() - started
-    files = list(result["files"])
-
-    test_name = Path(test_folder).name
-    model.set_weights(keeper.start_weights)
-    start_scores = evaluate(model, test_folder, SCALE, model_name="espcn", progress=False)
-    model.set_weights(keeper.best_weights)   # the trainer reloaded its best-loss epoch
+    start_test = evaluate(start, test_folder, SCALE, model_name="espcn", progress=False)
     scores = (evaluate(model, test_folder, SCALE, model_name="espcn", progress=False)
-              if keeper.improved else start_scores)
+              if improved else start_test)
     baseline = evaluate("bicubic", test_folder, SCALE, progress=False)
 
-    model_path = out / f"espcn_x{SCALE}_c{args.channels}.keras"
-    tmp = out / f"espcn_x{SCALE}_c{args.channels}.tmp.keras"
-    model.save(tmp)
-    os.replace(tmp, model_path)
-    files.append(str(model_path))
-
-    files.append(str(_comparison(model, test_folder, out / "comparison.png")))
+    stem = f"espcn_x{SCALE}_c{args.channels}"
+    files = [str(p) for p in result["files"]]
+    model.save(out / f"{stem}.keras")
+    weights_path = out / f"{stem}.weights.h5"
+    model.save_weights(weights_path)
+    write_sidecar(weights_path, {"model": "espcn", "scale": SCALE, "channels": args.channels},
+                  config=config, made_by="keras-sr demo")
+    files += [str(out / f"{stem}.keras"), str(weights_path)]
+    comparison, panel_scores = labelled_comparison(model, test_folder, out / "comparison.png")
+    files.append(str(comparison))
 
     int8 = None
     if not args.no_export:
-        tflite_path = _export(model, train_folder, args.channels, out)
-        if tflite_path is not None:
+        exported = export_int8(model, weights_path, improved, train_folder, out,
+                               args.qat_epochs, args.channels, args.qat_patches)
+        if exported is not None:
+            tflite_path, _ = exported
             files.append(str(tflite_path))
-            int8 = _score_tflite(tflite_path, test_folder)
+            int8 = evaluate(TFLiteModel(tflite_path), test_folder, SCALE,
+                            model_name="int8 tflite", progress=False)
 
     summary = {
         "train_set": str(train_folder), "validation_set": str(val_folder),
-        "test_set": str(test_folder), "start": start_name, "steps": schedule.steps,
-        "train_seconds": round(schedule.elapsed, 1), "peak_learning_rate": peak_rate,
+        "test_set": str(test_folder), "start": start_name, "epochs": len(history),
+        "planned_epochs": epochs, "steps": len(history) * per_epoch,
+        "train_seconds": round(seconds, 1), "peak_learning_rate": peak_rate,
         "warmup_steps": warmup, "min_gain_db": MIN_GAIN_DB,
-        "validation": {"start_psnr_y": keeper.start_psnr, "best_psnr_y": keeper.best_psnr,
-                       "best_step": keeper.best_step, "improved": keeper.improved,
-                       "history": keeper.history},
-        "test": {"start_psnr_y": start_scores["psnr_y"], "start_ssim_y": start_scores["ssim_y"],
+        "validation": {"start_psnr_y": start_val, "best_psnr_y": best_val,
+                       "best_epoch": result["best_epoch"], "improved": improved,
+                       "history": [{"epoch": h["epoch"], "psnr": h.get("val_psnr")}
+                                   for h in history]},
+        "test": {"start_psnr_y": start_test["psnr_y"], "start_ssim_y": start_test["ssim_y"],
                  "psnr_y": scores["psnr_y"], "ssim_y": scores["ssim_y"],
                  "bicubic_psnr_y": baseline["psnr_y"], "bicubic_ssim_y": baseline["ssim_y"],
                  "int8_psnr_y": int8["psnr_y"] if int8 else None,
                  "int8_ssim_y": int8["ssim_y"] if int8 else None},
+        "comparison_png_psnr_y": panel_scores,
     }
     summary_path = out / "demo_summary.json"
     summary_path.write_text(json.dumps(summary, indent=1))
     files.append(str(summary_path))
 
     validation_name = Path(val_folder).name
-    tried = [row["psnr"] for row in keeper.history[1:]]
-    print(f"\nkeras-sr demo: trained {seconds / 60:.1f} min, {schedule.steps} steps")
-    if keeper.improved:
-        print(f"  validation {validation_name}: {start_name} {keeper.start_psnr:.3f} dB -> "
-              f"{keeper.best_psnr:.3f} dB at step {keeper.best_step}: kept the "
+    test_name = Path(test_folder).name
+    print(f"\nkeras-sr demo: trained {seconds / 60:.1f} min, {len(history)} of {epochs} "
+          f"epochs ({summary['steps']} steps)")
+    if improved:
+        print(f"  validation {validation_name}: {start_name} {start_val:.3f} dB -> "
+              f"{best_val:.3f} dB at epoch {result['best_epoch']}: kept the "
               f"{'fine-tuned' if pretrained else 'trained'} weights")
     else:
-        best_tried = f"{max(tried):.3f} dB" if tried else "nothing"
-        print(f"  validation {validation_name}: {start_name} {keeper.start_psnr:.3f} dB, "
-              f"training reached {best_tried} (needs +{MIN_GAIN_DB:g} dB): "
+        reached = f"{best_val:.3f} dB" if best_val is not None else "nothing"
+        print(f"  validation {validation_name}: {start_name} {start_val:.3f} dB, training "
+              f"reached {reached} (needs +{MIN_GAIN_DB:g} dB): "
               f"{'fine-tuning' if pretrained else 'training'} did not improve the "
               f"validation PSNR, kept the {start_name} weights")
     print(f"  {test_name} (test): ESPCN x{SCALE} {scores['psnr_y']:.2f} dB / SSIM "
-          f"{scores['ssim_y']:.4f} ({start_name} {start_scores['psnr_y']:.2f} dB)   bicubic "
+          f"{scores['ssim_y']:.4f} ({start_name} {start_test['psnr_y']:.2f} dB)   bicubic "
           f"{baseline['psnr_y']:.2f} dB / SSIM {baseline['ssim_y']:.4f}   gain "
-          f"{scores['psnr_y'] - baseline['psnr_y']:+.2f} dB (PSNR on Y, shave 3)")
+          f"{scores['psnr_y'] - baseline['psnr_y']:+.2f} dB (PSNR on Y, shave {SCALE})")
     if int8:
         print(f"  {test_name} (test): int8 TFLite {int8['psnr_y']:.2f} dB / SSIM "
               f"{int8['ssim_y']:.4f}   float - int8 {scores['psnr_y'] - int8['psnr_y']:+.2f} dB")
     for path in files:
         print(f"  wrote {path}")
     return 0
-
-
-def _score_tflite(path, test_folder):
-    """``evaluate`` of a ``.tflite`` file on ``test_folder``; None (and a note) on failure."""
-    from keras_sr.inference.evaluate import evaluate
-
-    try:
-        from keras_sr.runtime import TFLiteModel
-
-        return evaluate(TFLiteModel(path), test_folder, SCALE, model_name="int8 tflite",
-                        progress=False)
-    except Exception as error:  # noqa: BLE001  (report and keep the demo's other results)
-        print(f"keras-sr demo: int8 TFLite scoring failed: {type(error).__name__}: {error}")
-        return None
-
-
-def _comparison(model, test_folder, path):
-    """LR | bicubic | SR | HR of the first test image (centre crop) into ``path``."""
-    import numpy as np
-
-    from keras_sr.data.datasets import validation_images
-    from keras_sr.image.io import write_image
-    from keras_sr.metrics.protocol import bicubic_upscale
-    from keras_sr.inference.predict import upscale_array
-    from keras_sr.training.callbacks import comparison_grid
-
-    name, lr, hr = validation_images(test_folder, SCALE, limit=1)[0]
-    sr = upscale_array(model, lr, scale=SCALE)
-    bic = np.clip(bicubic_upscale(lr, SCALE), 0, 1)
-    write_image(path, comparison_grid(lr, bic, sr, hr, crop=min(240, hr.shape[0])))
-    return path
-
-
-def _export(model, train_folder, channels, out):
-    """int8 TFLite via ``keras_sr.export.export_tflite``: its path, or None with a note."""
-    import numpy as np
-
-    try:
-        from keras_sr.export import export_tflite
-    except ImportError as error:
-        print(f"keras-sr demo: TFLite export skipped: keras_sr.export is not available ({error})")
-        return None
-    import keras
-
-    if keras.backend.backend() != "tensorflow":
-        print("keras-sr demo: TFLite export skipped: it needs the TensorFlow backend")
-        return None
-    from keras_sr.data.datasets import validation_images
-    from keras_sr.image.color import rgb_to_y
-
-    patches = []
-    for _, lr, _ in validation_images(train_folder, SCALE, limit=8):
-        for top in range(0, max(1, lr.shape[0] - 48), 48):
-            patch = lr[top: top + 48, :48]
-            if patch.shape[:2] == (48, 48):
-                patches.append(np.asarray(rgb_to_y(patch)) if channels == 1 else patch)
-    path = out / f"espcn_x{SCALE}_c{channels}_int8.tflite"
-    try:
-        written = export_tflite(model, path, quantize="int8-ptq",
-                                representative_data=np.stack(patches[:100]).astype("float32"))
-    except Exception as error:  # noqa: BLE001  (report and keep the demo's other results)
-        print(f"keras-sr demo: TFLite export failed: {type(error).__name__}: {error}")
-        return None
-    return written

@@ -1,94 +1,62 @@
-"""``keras-sr demo``'s fine-tuning pieces: the warm-up + cosine rate and the keep-best rule."""
-
-import math
+"""``keras-sr demo``'s own pieces: the epoch plan, the per-epoch progress line with the
+budget stop, and the labelled comparison figure (its PSNR against the protocol)."""
 
 import keras
 import numpy as np
 import pytest
+from PIL import Image
 
-from keras_sr.commands.demo import (KeepBest, fine_tune_schedule, validate_and_keep_best,
-                                    warmup_cosine)
-
-
-def test_warmup_cosine_ramps_from_zero_then_decays_to_the_final_ratio():
-    assert warmup_cosine(0, 0.0, 200) == 0.0          # first step: Adam fills its moments
-    assert warmup_cosine(50, 0.0, 200) == pytest.approx(0.25)
-    assert warmup_cosine(200, 0.0, 200) == pytest.approx(1.0)
-    assert warmup_cosine(10, 0.0, 0) == pytest.approx(1.0)      # no warm-up
-    assert warmup_cosine(10_000, 0.5, 200) == pytest.approx(0.5)
-    assert warmup_cosine(10_000, 1.0, 200) == pytest.approx(0.0, abs=1e-12)
-    assert warmup_cosine(10_000, 1.0, 200, final_ratio=0.1) == pytest.approx(0.1)
-    assert warmup_cosine(10_000, 7.0, 200) == warmup_cosine(10_000, 1.0, 200)   # clipped
-    values = [warmup_cosine(s, s / 1000, 100) for s in range(1001)]
-    assert all(0.0 <= v <= 1.0 for v in values)
-    peak = int(np.argmax(values))
-    assert 95 <= peak <= 105
-    assert all(b <= a + 1e-12 for a, b in zip(values[peak:], values[peak + 1:]))
+from keras_sr.commands.demo import SCALE, labelled_comparison, plan, progress_callback
+from keras_sr.inference.evaluate import evaluate
 
 
-def test_keep_best_keeps_the_start_unless_beaten_by_the_margin():
-    keeper = KeepBest(min_gain_db=0.01)
-    assert keeper.offer(28.927, "start", 0)
-    assert not keeper.offer(28.706, "perturbed", 3)        # worse: the start stays
-    assert not keeper.offer(28.933, "within noise", 200)   # +0.006 < 0.01
-    assert not keeper.offer(float("nan"), "diverged", 300)
-    assert not keeper.improved
-    assert (keeper.best_weights, keeper.best_psnr, keeper.best_step) == ("start", 28.927, 0)
-
-    assert keeper.offer(28.951, "better", 400)
-    assert not keeper.offer(28.940, "less good", 600)
-    assert keeper.offer(28.969, "best", 800)
-    assert keeper.improved
-    assert (keeper.best_weights, keeper.best_step) == ("best", 800)
-    assert keeper.best_psnr == pytest.approx(28.969)
-    assert keeper.start_weights == "start" and keeper.start_psnr == pytest.approx(28.927)
-    assert [row["step"] for row in keeper.history] == [0, 3, 200, 300, 400, 600, 800]
-    with pytest.raises(ValueError, match="min_gain_db"):
-        KeepBest(min_gain_db=-1)
+@pytest.mark.parametrize("steps, epochs, warmup, expected", [
+    (1200, 5, 200, (5, 240, 200)),     # 1200 steps in 5 epochs, warm-up as asked
+    (100, 5, 200, (5, 20, 25)),        # warm-up capped at a quarter of the run
+    (3, 5, 200, (3, 1, 0)),            # never more epochs than steps
+    (7, 2, 0, (2, 4, 0)),              # rounded up: 8 steps
+])
+def test_plan_splits_the_steps_into_epochs(steps, epochs, warmup, expected):
+    assert plan(steps, epochs, warmup) == expected
 
 
-def _tiny_model(rate=1e-3):
-    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
-    model.compile(optimizer=keras.optimizers.Adam(rate), loss="mse")
-    return model
+def _fit_with(callback, epochs):
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    x = np.zeros((4, 2), "float32")
+    return model.fit(x, x[:, :1], epochs=epochs, batch_size=4, verbose=0,
+                     callbacks=[callback])
 
 
-def _learning_rate(model):
-    return float(keras.ops.convert_to_numpy(model.optimizer.learning_rate))
+def test_progress_prints_each_epoch_with_psnr_and_time_left():
+    lines = []
+    callback = progress_callback(30.0, None, say=lines.append)
+    history = _fit_with(callback, epochs=3)
+    assert len(history.history["loss"]) == 3
+    assert [line.split(":")[0] for line in lines] == ["keras-sr demo"] * 3
+    assert "epoch 1/3: no validation," in lines[0] and "left" in lines[0]
+    assert "epoch 3/3:" in lines[2] and "about 0:00 left" in lines[2]
 
 
-def test_fine_tune_schedule_sets_the_rate_each_step_and_ends_near_zero():
-    x, y = np.ones((40, 4), "float32"), np.zeros((40, 1), "float32")
-    model = _tiny_model()
-    seen = []
-
-    class Record(keras.callbacks.Callback):
-        def on_train_batch_end(self, batch, logs=None):
-            seen.append(_learning_rate(self.model))
-
-    schedule = fine_tune_schedule(1e-3, warmup_steps=4, total_steps=20)
-    model.fit(x, y, batch_size=2, epochs=1, shuffle=False, verbose=0,
-              callbacks=[schedule, Record()])
-    assert schedule.steps == 20
-    expected = [1e-3 * warmup_cosine(s, s / 20, 4) for s in range(20)]
-    # the rate changes only when it moved by more than 1% of the peak
-    assert np.allclose(seen, expected, atol=0.011e-3), (seen, expected)
-    assert seen[0] == 0.0 and max(seen) == pytest.approx(max(expected), rel=0.02)
-    assert seen[-1] < 0.02 * 1e-3           # cosine: 0.6% of the peak at step 19 of 20
-    with pytest.raises(ValueError, match="total_steps or seconds"):
-        fine_tune_schedule(1e-3, 4)
+def test_a_spent_budget_stops_at_the_epoch_end():
+    lines = []
+    callback = progress_callback(30.0, budget_seconds=1e-9, say=lines.append)
+    history = _fit_with(callback, epochs=4)
+    assert len(history.history["loss"]) == 1
+    assert "budget is spent: stopping after epoch 1 of 4" in lines[-1]
 
 
-def test_validate_and_keep_best_offers_the_start_the_epochs_and_the_end():
-    x, y = np.ones((8, 4), "float32"), np.zeros((8, 1), "float32")
-    model = _tiny_model(rate=0.1)
-    start = [w.copy() for w in model.get_weights()]
-    scores = iter([10.0, 9.0, 10.5, 10.2])    # start, then the end of 3 epochs
-    keeper = KeepBest(min_gain_db=0.01)
-    model.fit(x, y, batch_size=4, epochs=3, verbose=0,
-              callbacks=[validate_and_keep_best(lambda m: next(scores), keeper, 0.0)])
-    assert [row["step"] for row in keeper.history] == [0, 2, 4, 6]
-    assert keeper.improved and keeper.best_step == 4 and keeper.best_psnr == 10.5
-    assert all(np.array_equal(a, b) for a, b in zip(keeper.start_weights, start))
-    assert not all(np.array_equal(a, b) for a, b in zip(keeper.best_weights, start))
-    assert math.isclose(keeper.start_psnr, 10.0)
+def test_comparison_is_labelled_with_the_protocol_psnr(tmp_path):
+    from skimage import data
+
+    folder = tmp_path / "test"
+    folder.mkdir()
+    Image.fromarray(data.chelsea()[:120, :150]).save(folder / "cat.png")
+    bicubic_model = keras.Sequential([keras.Input((None, None, 3)),
+                                      keras.layers.UpSampling2D(SCALE, interpolation="bicubic")])
+    path, scores = labelled_comparison(bicubic_model, folder, tmp_path / "comparison.png")
+    assert path.is_file() and Image.open(path).size == (1300, 380)
+    reference = evaluate("bicubic", folder, SCALE, progress=False)["psnr_y"]
+    assert scores["bicubic"] == pytest.approx(reference, abs=1e-6)
+    model_score = evaluate(bicubic_model, folder, SCALE, progress=False)["psnr_y"]
+    assert scores["sr"] == pytest.approx(model_score, abs=1e-6)
