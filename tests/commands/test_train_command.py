@@ -153,3 +153,42 @@ def test_demo_command_tiny_never_ends_worse_than_the_shipped_weights(tmp_path, c
         assert (out_dir / "espcn_x3_c1_int8.tflite").is_file()
         assert f"int8 TFLite {test['int8_psnr_y']:.2f} dB" in out
         assert test["bicubic_psnr_y"] < test["int8_psnr_y"] <= test["psnr_y"] + 0.05
+
+
+@SLOW_ON_JAX
+def test_train_command_start_up_summary_and_ctrl_c_then_resume(config_file, tmp_path,
+                                                                  capsys, monkeypatch):
+    """A run prints what it found before training; Ctrl-C in epoch 2 ends with one line
+    and the resume hint (no traceback); the same command resumes at epoch 1."""
+    from keras_sr.training import callbacks as cb
+
+    config = yaml.safe_load(config_file.read_text())
+    config["epochs"] = 3
+    config_file.write_text(yaml.safe_dump(config))
+    original = cb.Checkpoint.on_epoch_end
+
+    def interrupt_after_the_first_epoch(self, epoch, logs=None):
+        if epoch == 1:
+            raise KeyboardInterrupt
+        return original(self, epoch, logs)
+
+    monkeypatch.setattr(cb.Checkpoint, "on_epoch_end", interrupt_after_the_first_epoch)
+    status = cli.main(["train", "--config", str(config_file)])
+    captured = capsys.readouterr()
+    assert status == 130
+    assert "keras-sr: data.train: " in captured.out and "(1 images)" in captured.out
+    assert "keras-sr: model: espcn x2, 1 channel(s)," in captured.out
+    assert "keras-sr: steps: 3 epochs x 2 = 6, batch 2 of 6x6 LR patches" in captured.out
+    assert f"keras-sr: output: {config['output_dir']}" in captured.out
+    assert "Traceback" not in captured.err
+    assert captured.err.strip().splitlines()[-1] == (
+        "keras-sr train: interrupted; run the same command again to resume from the last "
+        "checkpoint (--no-resume starts afresh)")
+
+    monkeypatch.setattr(cb.Checkpoint, "on_epoch_end", original)
+    assert cli.main(["train", "--config", str(config_file)]) == 0
+    out = capsys.readouterr().out
+    assert "holds a checkpoint: resumes at epoch 1" in out
+    assert "keras-sr: resuming from epoch 1 of 3" in out
+    state = json.loads((Path(config["output_dir"]) / "checkpoints" / "state.json").read_text())
+    assert state["epoch"] == 3
