@@ -40,14 +40,15 @@ COMMANDS = {
 # descriptor 2 (many while loading, before its logging is configured, so no environment
 # variable silences them): absl's pre-init banner, INFO/WARNING lines in glog format,
 # the CUDA probes' errors on a machine without a GPU, the CPU-instructions notice and the
-# converter's calibration summary, LiteRT's XNNPACK notice.
+# converter's calibration summary and temporary-assets notes, LiteRT's XNNPACK notice.
 NOISE = re.compile(
     r"^(WARNING: All log messages before absl::InitializeLog\(\) is called"
     r"|[IW]\d{4} [\d:.]+ +\d+ [\w.]+:\d+\]"
     r"|E\d{4} [\d:.]+ +\d+ (cuda_\w+|cudart_stub|cuda_platform)\.cc:\d+\]"
     r"|To enable the following instructions: .*rebuild TensorFlow"
     r"|fully_quantize: \d+, inference_type: "
-    r"|INFO: Created TensorFlow Lite XNNPACK delegate for CPU\.)")
+    r"|INFO: Created TensorFlow Lite XNNPACK delegate for CPU\."
+    r"|INFO:tensorflow:Assets written to: )")
 
 EXIT_USER_ERROR = 2
 EXIT_INTERRUPTED = 130

@@ -9,7 +9,8 @@ Each notebook runs with the parameters of its cell tagged ``parameters``; ``--se
 NAME=VALUE`` (a Python literal) adds a visible cell after it that overrides NAME, with a
 comment saying why when ``--why`` is given. Kernels start in notebooks/, so the default
 ``data_dir`` (``../../shared/datasets``) is the image sets beside the repository; set
-``KERAS_SR_DATA`` where they live elsewhere. CI runs the same notebooks with tiny
+``KERAS_SR_DATA`` where they live elsewhere. TensorFlow's start-up lines
+(``keras_sr.cli.NOISE``) are dropped from the saved outputs. CI runs the same notebooks with tiny
 parameters and without saving (tests/demos/test_notebooks.py).
 """
 
@@ -18,6 +19,8 @@ import ast
 import os
 import time
 from pathlib import Path
+
+from keras_sr.cli import NOISE
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 
@@ -60,6 +63,13 @@ def main(argv=None):
         client.execute()
         for cell in notebook.cells:
             cell.metadata.pop("execution", None)
+            if cell.cell_type != "code":
+                continue
+            for output in cell.outputs:
+                if output.output_type == "stream":  # TensorFlow's start-up lines: see cli
+                    output.text = "".join(line for line in output.text.splitlines(True)
+                                          if not NOISE.match(line))
+            cell.outputs = [o for o in cell.outputs if o.output_type != "stream" or o.text]
         nbformat.write(notebook, path)
         print(f"{name}: ran in {time.perf_counter() - start:.0f} s, saved with outputs")
     return 0
