@@ -25,6 +25,20 @@ from keras_sr.cli import NOISE
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 
 
+def drop_noise(notebook):
+    """Removes TensorFlow's start-up lines (``keras_sr.cli.NOISE``) from stream outputs
+    and the per-cell execution timestamps, in place."""
+    for cell in notebook.cells:
+        cell.metadata.pop("execution", None)
+        if cell.cell_type != "code":
+            continue
+        for output in cell.outputs:
+            if output.output_type == "stream":
+                output.text = "".join(line for line in output.text.splitlines(True)
+                                      if not NOISE.match(line))
+        cell.outputs = [o for o in cell.outputs if o.output_type != "stream" or o.text]
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("names", nargs="*", help="notebook names without .ipynb (default all)")
@@ -61,15 +75,7 @@ def main(argv=None):
         client = nbclient.NotebookClient(notebook, timeout=args.timeout, kernel_name="python3",
                                          resources={"metadata": {"path": str(NOTEBOOKS)}})
         client.execute()
-        for cell in notebook.cells:
-            cell.metadata.pop("execution", None)
-            if cell.cell_type != "code":
-                continue
-            for output in cell.outputs:
-                if output.output_type == "stream":  # TensorFlow's start-up lines: see cli
-                    output.text = "".join(line for line in output.text.splitlines(True)
-                                          if not NOISE.match(line))
-            cell.outputs = [o for o in cell.outputs if o.output_type != "stream" or o.text]
+        drop_noise(notebook)
         nbformat.write(notebook, path)
         print(f"{name}: ran in {time.perf_counter() - start:.0f} s, saved with outputs")
     return 0

@@ -1,11 +1,12 @@
 """Regenerates the page's built-in models and sample image in web_demo/models/.
 
-- ``espcn_x3_int8.tflite`` and ``fsrcnn_x3_int8.tflite`` (+ sidecar JSON): the shipped
-  ESPCN x3 and FSRCNN x3 weights (Y channel), int8 QAT with uint8 input/output (the
-  tensors LiteRT.js takes) and a fixed 96x96 input (LiteRT.js needs fixed shapes; the
-  page cuts images into tiles of that size), exported by the package's own command, ``keras-sr export``,
-  with its default recipe (``keras-sr export`` verifies dynamic-size models only: the
-  page's check, web_demo/check_builtin.py, scores the first one on a real image);
+- ``espcn_x3_int8.tflite`` (+ sidecar JSON): the shipped ESPCN x3 weights (Y channel)
+  with their shipped QAT state (``keras_sr/weights/qat/``), int8 with uint8 input and
+  output (the tensors LiteRT.js takes) and a fixed 96x96 input (LiteRT.js needs fixed
+  shapes; the page cuts images into tiles of that size), exported by the package's own
+  command, ``keras-sr export``, which converts the shipped QAT state without training.
+  It verifies dynamic-size models only: the page's check, web_demo/check_builtin.py,
+  scores this one on a real image;
 - ``sample_lr.png``: scikit-image's ``chelsea`` photo (CC0), cropped to a multiple of 3
   and downscaled by 3 with the published protocol (MATLAB bicubic, rounded to 8 bits),
   so the page has a real image to upscale on first open;
@@ -24,8 +25,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 SCALE = 3
 INPUT_SIZE = 96  # LiteRT.js runs fixed-size models only: the page tiles with this size
-MODELS = (("espcn", "ESPCN x3, int8 (shipped weights)"),
-          ("fsrcnn", "FSRCNN x3, int8 (shipped weights)"))
+MODELS = (("espcn", "ESPCN x3, int8 (shipped weights)"),)
 
 
 def sample_images():
@@ -47,7 +47,7 @@ def main(argv=None):
     parser.add_argument("--skip-export", action="store_true",
                         help="only rewrite the sample image and index.json")
     args = parser.parse_args(argv)
-    out = Path(args.out)
+    out = Path(args.out).resolve()
     out.mkdir(parents=True, exist_ok=True)
     entries = []
     for name, label in MODELS:
