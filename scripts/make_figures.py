@@ -8,9 +8,9 @@ change of weights or results:
     python scripts/make_figures.py --only crops    # one of: crops, latency, curves, webdemo
 
 - ``crops``: one Set5 image at x3 (butterfly by default): ground truth, bicubic, every
-  shipped x3 model (float Keras) and the int8 ESPCN of the browser demo
-  (``web_demo/models/espcn_x3_int8.tflite``, made by ``keras-sr export``), each titled
-  with its Y-channel PSNR on the whole image by the published protocol.
+  shipped x3 model (float Keras) and the shipped int8 ESPCN (its QAT state converted by
+  ``keras-sr export --weights pretrained --quantize int8-qat``, what the browser demo
+  runs), each titled with its Y-channel PSNR on the whole image by the published protocol.
 - ``latency``: PSNR on Set5 against LiteRT latency (640x360 -> 1920x1080) of every model
   found in both ``tflite_latency.json`` and ``quantization_quality.json``, float and int8.
 - ``webdemo``: the browser page's first open, from the screenshot its end-to-end test
@@ -22,6 +22,9 @@ change of weights or results:
 import argparse
 import json
 import os
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -29,7 +32,6 @@ RESULTS = REPO / "benchmarks" / "results"
 OUT = REPO / "docs" / "figures"
 SCALE = 3
 SHIPPED_X3 = (("srcnn_955", "SRCNN 9-5-5"), ("fsrcnn", "FSRCNN"), ("espcn", "ESPCN"))
-INT8_ESPCN = REPO / "web_demo" / "models" / "espcn_x3_int8.tflite"
 
 
 def _data_root():
@@ -63,6 +65,13 @@ def crops_figure(path, image="Set5/img_003.png", title="Set5 butterfly (img_003)
     def to_uint8(x):
         return np.floor(np.clip(np.asarray(x, np.float64), 0, 1) * 255 + 0.5).astype(np.uint8)
 
+    with tempfile.TemporaryDirectory() as folder:
+        int8 = Path(folder) / "espcn_x3_int8.tflite"
+        subprocess.run([sys.executable, "-m", "keras_sr.cli", "export", "--model", "espcn",
+                        "--scale", str(SCALE), "--channels", "1", "--weights", "pretrained",
+                        "--quantize", "int8-qat", "--io", "uint8", "--out", str(int8)],
+                       check=True, cwd=REPO)
+        int8_model = TFLiteModel(int8)
     hr = to_uint8(modcrop(read_image(_data_root() / image), SCALE))
     lr = to_uint8(imresize(hr.astype("float32") / 255, scale=1 / SCALE)).astype("float32") / 255
     panels = [("bicubic", to_uint8(imresize(lr, scale=SCALE)))]
@@ -70,7 +79,7 @@ def crops_figure(path, image="Set5/img_003.png", title="Set5 butterfly (img_003)
         model = models.get(name, scale=SCALE, channels=1, weights="pretrained")
         panels.append((label, to_uint8(upscale_array(model, lr, scale=SCALE))))
     panels.append(("ESPCN int8 (TFLite)",
-                   to_uint8(upscale_array(TFLiteModel(INT8_ESPCN), lr, scale=SCALE))))
+                   to_uint8(upscale_array(int8_model, lr, scale=SCALE))))
     scores = {label: score_pair(hr.astype(np.float64), sr.astype(np.float64), SCALE)[0]
               for label, sr in panels}
     top, left, height, width = box
