@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 from skimage import data
 
+from keras_sr.data.sets import DatasetNotFoundError
 from keras_sr.image.io import read_image, write_image
 from keras_sr.image.resize import imresize, imresize_numpy
 from keras_sr.inference.evaluate import evaluate
@@ -126,5 +127,5 @@ def test_bad_arguments(tiny_set):
         evaluate("bicubic", tiny_set, 2.5, progress=False)
     with pytest.raises(ValueError, match="bicubic"):
         evaluate("espcn", tiny_set, 2, progress=False)
-    with pytest.raises(ValueError, match="Set6"):
+    with pytest.raises(DatasetNotFoundError, match="Set6"):
         evaluate("bicubic", "Set6", 2, progress=False)
