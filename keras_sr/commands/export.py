@@ -98,6 +98,8 @@ def add_arguments(parser):
 def _build_model(args):
     from keras_sr import models
 
+    if str(args.model).endswith(".keras"):  # a whole saved model, e.g. from keras-sr import
+        return models.load(args.model)
     weights = None if str(args.weights).lower() == "none" else args.weights
     try:
         return models.get(args.model, scale=args.scale, channels=args.channels,

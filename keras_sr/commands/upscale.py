@@ -107,6 +107,8 @@ def _load(args):
         return model, int(scale), sidecar
     from keras_sr import models
 
+    if str(args.model).endswith(".keras"):  # a whole saved model, e.g. from keras-sr import
+        return models.load(args.model), args.scale, {}
     weights = None if args.weights == "none" else args.weights
     model = models.get(args.model, scale=args.scale, channels=args.channels,
                        weights=weights)

@@ -48,3 +48,20 @@ def test_import_needs_a_scale_for_vdsr(third_party, tmp_path, capsys):
                        "--out", str(tmp_path / "v.keras")])
     assert status == 2
     assert "serves any scale; pass `scale` (--scale)" in capsys.readouterr().err
+
+
+def test_upscale_tiled_with_an_imported_model(third_party, tmp_path, rng):
+    from keras_sr.image.io import read_image, write_image
+
+    model_file = tmp_path / "lapsrn_x4.keras"
+    assert cli.main(["import", str(third_party / "lapsrn_x4_twtygqyy_epoch100.pth"),
+                     "--out", str(model_file)]) == 0
+    write_image(tmp_path / "in.png", rng.random((18, 22, 3)).astype("float32"))
+    for name, extra in (("tiled.png", ["--tile", "8"]), ("whole.png", [])):
+        assert cli.main(["upscale", str(tmp_path / "in.png"), str(tmp_path / name), "--model",
+                         str(model_file), "--scale", "4", *extra]) == 0
+    tiled, whole = read_image(tmp_path / "tiled.png"), read_image(tmp_path / "whole.png")
+    assert tiled.shape == (72, 88, 3)
+    # the same pixels, up to float round-off landing on the other side of an 8-bit level
+    np.testing.assert_allclose(tiled, whole, atol=1 / 255 + 1e-6)
+    assert np.mean(tiled != whole) < 1e-3
