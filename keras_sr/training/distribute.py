@@ -176,44 +176,57 @@ def shard_by_data(dataset):
     return dataset.with_options(options)
 
 
-def fit_under_multi_worker(model, dataset):
-    """Let Keras 3's TensorFlow ``fit`` run under ``MultiWorkerMirroredStrategy``.
+def fit_under_multi_worker(model, strategy, wrap=None):
+    """The model that Keras 3's TensorFlow ``fit`` trains under ``MultiWorkerMirroredStrategy``.
 
-    Two Keras 3 bugs (still in 3.15; keras-team/keras#20585) stop ``fit`` there:
+    ``model`` (the SR model) is built and compiled inside ``strategy.scope()``, so its
+    variables are mirrored and kept in sync by the strategy. The model returned here,
+    which ``fit`` trains, is constructed OUTSIDE the scope and compiled (loss tracker)
+    inside it, and ``fit`` is called inside the scope. Why the construction order:
 
-    1. Before training, ``fit`` builds the model from the first batch of the distributed
+    1. A Keras 3 TensorFlow model remembers, when it is constructed, whether a
+       ``tf.distribute`` scope was active. Only then does ``fit`` (still in 3.15;
+       keras-team/keras#20585) build it from the first batch of the distributed
        iterator merged with ``strategy.reduce`` over the whole ``(x, y)`` structure,
-       which the strategy rejects ("Attempt to convert a value (PerReplica ...)"); and
-       that batch is lost to training. Here the build uses symbolic tensors of the
-       dataset's element spec: no collective, no batch consumed, so the workers train on
-       exactly the batches of a one-process run. Keras has no public hook for this
-       build: this is the one place keras_sr overrides a private method
-       (``_maybe_symbolic_build``), on this instance only; without it the two-worker
-       test fails with the error above. Remove it when Keras fixes the bug.
+       which the strategy rejects ("Attempt to convert a value (PerReplica ...)"), and
+       that batch would be lost to training. A model constructed outside the scope
+       skips that build; ``fit`` inside the scope still takes the active strategy (its
+       ``distribute_strategy`` is the current one), distributes the data and runs each
+       step on every replica. Nothing is left for that build to create: the SR model's
+       variables and the optimizer's (built here, in the scope) exist already, so the
+       workers train on exactly the batches of a one-process run. (No private Keras
+       attribute is read or set: only the order of construction decides.) When Keras
+       fixes the bug, the model can be made in the scope again.
     2. Each step's logs are merged with ``strategy.reduce("MEAN", v, axis=0)``, which
        fails on the scalar loss. Here ``train_step`` (public) returns its scalar logs
        with a leading axis of 1, so the reduction gives the mean over replicas.
 
     Args:
-        model: the compiled ``keras.Model`` that ``fit`` will train.
-        dataset: its ``tf.data.Dataset`` (other inputs: only the second fix applies).
+        model: the SR ``keras.Model``, built and compiled (optimizer, loss) in
+            ``strategy.scope()``.
+        strategy: the ``tf.distribute.MultiWorkerMirroredStrategy``.
+        wrap: function ``model -> keras.Model`` making an uncompiled training model that
+            shares ``model``'s variables (``DegradeThenUpscale``); default: a functional
+            model over the same layers (``model.input`` -> ``model.output``), whose
+            weight files are those of ``model``.
+
+    Returns:
+        the ``keras.Model`` to ``fit`` inside ``strategy.scope()``, compiled with
+        ``model``'s optimizer object and loss.
     """
     import tensorflow as tf   # deferred: JAX runs skip the import
 
-    hook = "_maybe_symbolic_build"   # keras-team/keras#20585, see above
-    build = getattr(model, hook, None)
-    if build is not None and isinstance(dataset, tf.data.Dataset):
-        def symbolic(spec):
-            return keras.KerasTensor((None,) + tuple(spec.shape[1:]), dtype=spec.dtype.name)
+    with strategy.scope():
+        if not model.optimizer.built:
+            model.optimizer.build(model.trainable_variables)
+    if wrap is None:
+        fitted = keras.Model(model.input, model.output, name=model.name)
+    else:
+        fitted = wrap(model)
+    with strategy.scope():
+        fitted.compile(optimizer=model.optimizer, loss=model.loss)
 
-        batch = tf.nest.map_structure(symbolic, dataset.element_spec)
-
-        def build_from_spec(iterator=None, data_batch=None):
-            return build(data_batch=batch)
-
-        setattr(model, hook, build_from_spec)
-
-    step = model.train_step
+    step = fitted.train_step
 
     def train_step(data):
         logs = step(data)
@@ -224,7 +237,8 @@ def fit_under_multi_worker(model, dataset):
 
         return tf.nest.map_structure(lift, logs)
 
-    model.train_step = train_step
+    fitted.train_step = train_step
+    return fitted
 
 
 __all__ = ["read_tf_config", "multi_worker_strategy", "check_workers_agree",

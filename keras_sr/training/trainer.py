@@ -20,6 +20,8 @@ Distribution (``config['distribution']``): ``data_parallel`` (all local devices)
 ``keras_sr.training.distribute``.
 """
 
+import contextlib
+import functools
 import importlib.util
 import json
 from pathlib import Path
@@ -184,12 +186,14 @@ def _build_train_data(config, start_step):
     return dataset
 
 
-def build_training_model(config, model):
+def build_training_model(config, model, compile=True):
     """The model ``fit`` trains: ``model`` itself, or its device-degradation wrapper.
 
     Args:
         config: complete config (``read_config``).
         model: the compiled SR model (LR -> SR).
+        compile: False: the wrapper comes uncompiled (``distribute.fit_under_multi_worker``
+            compiles it in the strategy's scope).
 
     Returns:
         ``model`` when ``data.degrade_on`` is ``pipeline``; for ``device`` a compiled
@@ -206,7 +210,8 @@ def build_training_model(config, model):
     wrapper = device_degradation.DegradeThenUpscale(model, config["scale"], data["degradation"],
                                  options=data["degradation_options"],
                                  channels=config["channels"], seed=config["seed"])
-    wrapper.compile(optimizer=model.optimizer, loss=model.loss)
+    if compile:
+        wrapper.compile(optimizer=model.optimizer, loss=model.loss)
     return wrapper
 
 
@@ -447,15 +452,20 @@ def train(config, resume=True, log=print, extra_callbacks=()):
             log(f"keras-sr: resuming from epoch {initial_epoch} of {config['epochs']} "
                 f"({ckpt_dir})")
             _apply_learning_rate(model.optimizer, state.get("config") or {}, config, log)
-        fitted = build_training_model(config, model)
-    if fitted is not model:
+        if cluster is None:
+            fitted = build_training_model(config, model)
+    if cluster is not None:   # made outside the scope: fit_under_multi_worker says why
+        wrap = None
+        if config["data"]["degrade_on"] == "device":
+            wrap = functools.partial(build_training_model, config, compile=False)
+        fitted = distribute.fit_under_multi_worker(model, strategy, wrap)
+    if config["data"]["degrade_on"] == "device":
         log(f"keras-sr: degrading on the device: {config['data']['degradation']} LR made "
             "from uint8 HR crops inside the training step")
     start_step = initial_epoch * config["steps_per_epoch"]
     train_data = build_train_data(config, start_step)
     if cluster is not None:
         train_data = distribute.shard_by_data(train_data)
-        distribute.fit_under_multi_worker(fitted, train_data)
 
     callbacks = [cb.ReseedEachEpoch(config["seed"])]
     options = config["callbacks"]
@@ -496,11 +506,14 @@ def train(config, resume=True, log=print, extra_callbacks=()):
     callbacks += list(extra_callbacks)
 
     files = []
+    # multi-worker: fit in the scope (the fitted model was made outside it, see above)
+    fit_scope = strategy.scope() if cluster is not None else contextlib.nullcontext()
     if initial_epoch < config["epochs"]:
-        fitted.fit(train_data, epochs=config["epochs"],
-                   steps_per_epoch=config["steps_per_epoch"], initial_epoch=initial_epoch,
-                   callbacks=callbacks, verbose=options["verbose"] if chief else 0,
-                   shuffle=False)
+        with fit_scope:
+            fitted.fit(train_data, epochs=config["epochs"],
+                       steps_per_epoch=config["steps_per_epoch"],
+                       initial_epoch=initial_epoch, callbacks=callbacks,
+                       verbose=options["verbose"] if chief else 0, shuffle=False)
     history = checkpoint.history
     if options["plot"] and history and chief:
         files.append(cb.plot_learning_curves(history, out / "learning_curve.png"))
