@@ -4,7 +4,8 @@ drift from the code.
 How a page is run: its blocks, in page order, by one driver process in a fresh temporary
 folder that holds a symbolic link to each top-level entry of this checkout (so
 ``configs/espcn_x3.yaml`` or ``python benchmarks/x.py`` work as in the repository root,
-while what the commands write lands in the temporary folder), and a small image
+while what the commands write lands in the temporary folder; a block that writes into
+the repository itself fails the test), and a small image
 ``in.png`` (a crop of Set5's first image) for commands that take one. Python blocks of a
 page share one namespace, as a reader's session would; bash blocks run with
 ``bash -euo pipefail``. ``KERAS_SR_DATA`` points at the image sets, ``keras-sr`` and
@@ -145,6 +146,7 @@ def test_every_block_of_the_page_runs(page, datasets_dir, tmp_path):
     if not blocks:
         pytest.skip(f"{page.name} has no runnable block")
     env = _workspace(tmp_path, datasets_dir)
+    before = _repository_status()
     (tmp_path / ".blocks.json").write_text(json.dumps(blocks))
     (tmp_path / ".driver.py").write_text(DRIVER)
     result = subprocess.run([sys.executable, ".driver.py", ".blocks.json"], cwd=tmp_path,
@@ -152,3 +154,11 @@ def test_every_block_of_the_page_runs(page, datasets_dir, tmp_path):
     output = result.stdout[-6000:] + "\n" + result.stderr[-6000:]
     assert result.returncode == 0, output
     assert result.stdout.rstrip().endswith("all blocks ran"), output
+    assert _repository_status() == before, "the page's blocks changed files of the repository"
+
+
+def _repository_status():
+    """``git status --porcelain`` of the checkout (None outside a git checkout)."""
+    done = subprocess.run(["git", "status", "--porcelain"], cwd=REPO, capture_output=True,
+                          text=True)
+    return done.stdout if done.returncode == 0 else None
