@@ -18,6 +18,8 @@ Markers: HTML comments on the lines right above a block's opening fence.
 - ``<!-- docs-test: replace `OLD` with `NEW` -->`` runs the block with OLD replaced by NEW:
   how a block that trains for minutes runs with tiny parameters in CI. OLD must occur
   in the block (a stale marker fails the test). Several may be stacked.
+- ``<!-- docs-test: write FILE -->`` above a block of any language (a YAML config the
+  page's commands use) writes its text, replacements applied, to FILE in the folder.
 
 Blocks without a language (output shown to the reader) are not run. Run one page:
 ``python -m pytest tests/docs -k README``.
@@ -35,9 +37,11 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 PAGES = [REPO / "README.md"] + sorted((REPO / "docs").glob("*.md"))
 FENCE = re.compile(r"^```(bash|python)\s*$")
+ANY_FENCE = re.compile(r"^```(\w+)\s*$")
 MARKER = re.compile(r"^<!-- docs-test: (.*) -->\s*$")
 REPLACE = re.compile(r"^replace `([^`]*)` with `([^`]*)`$")
 SKIP = re.compile(r"^skip (\S.*)$")
+WRITE = re.compile(r"^write (\S+)$")
 
 DRIVER = r"""
 import json, subprocess, sys, traceback
@@ -46,7 +50,9 @@ namespace = {"__name__": "__main__"}
 for block in blocks:
     where = f"{block['page']}:{block['line']} ({block['language']} block)"
     print(f"== {where}", flush=True)
-    if block["language"] == "bash":
+    if block["language"] == "file":
+        open(block["path"], "w").write(block["code"])
+    elif block["language"] == "bash":
         done = subprocess.run(["bash", "-euo", "pipefail", "-c", block["code"]])
         if done.returncode != 0:
             sys.exit(f"FAILED {where}: exit status {done.returncode}")
@@ -71,7 +77,7 @@ def extract_blocks(path, root=REPO):
     lines = path.read_text().splitlines()
     blocks, skipped, index = [], [], 0
     while index < len(lines):
-        match = FENCE.match(lines[index])
+        match = ANY_FENCE.match(lines[index])
         if not match:
             index += 1
             continue
@@ -79,12 +85,18 @@ def extract_blocks(path, root=REPO):
         while above >= 0 and MARKER.match(lines[above]):
             markers.insert(0, MARKER.match(lines[above]).group(1).strip())
             above -= 1
+        writes = [WRITE.match(m).group(1) for m in markers if WRITE.match(m)]
+        if not FENCE.match(lines[index]) and not writes:
+            index += 1
+            continue
         end = next(i for i in range(index + 1, len(lines)) if lines[i].startswith("```"))
         code = "\n".join(lines[index + 1:end]) + "\n"
         skip_reason = None
         for marker in markers:
             if SKIP.match(marker):
                 skip_reason = SKIP.match(marker).group(1)
+            elif WRITE.match(marker):
+                pass
             elif REPLACE.match(marker):
                 old, new = REPLACE.match(marker).groups()
                 assert old in code, f"{path.name}:{index + 1}: marker text {old!r} not in block"
@@ -93,7 +105,8 @@ def extract_blocks(path, root=REPO):
                 raise AssertionError(f"{path.name}:{above + 2}: unknown marker {marker!r}")
         if skip_reason is None:
             blocks.append({"page": path.relative_to(root).as_posix(), "line": index + 1,
-                           "language": match.group(1), "code": code})
+                           "language": "file" if writes else match.group(1), "code": code,
+                           "path": writes[0] if writes else None})
         else:
             skipped.append((index + 1, skip_reason))
         index = end + 1
@@ -131,12 +144,14 @@ def test_extract_applies_replacements_and_skips(tmp_path):
     page = tmp_path / "page.md"
     page.write_text("text\n<!-- docs-test: replace `epochs=10` with `epochs=1` -->\n"
                     "```python\nfit(epochs=10)\n```\n"
+                    "<!-- docs-test: write cfg.yaml -->\n```yaml\nepochs: 10\n```\n"
+                    "```yaml\nnot: written\n```\n"
                     "<!-- docs-test: skip installs packages -->\n```bash\npip install x\n```\n"
                     "```\noutput, not run\n```\n")
     blocks, skipped = extract_blocks(page, root=tmp_path)
-    assert [(b["line"], b["language"], b["code"]) for b in blocks] == [
-        (3, "python", "fit(epochs=1)\n")]
-    assert skipped == [(7, "installs packages")]
+    assert [(b["line"], b["language"], b["code"], b["path"]) for b in blocks] == [
+        (3, "python", "fit(epochs=1)\n", None), (7, "file", "epochs: 10\n", "cfg.yaml")]
+    assert skipped == [(14, "installs packages")]
 
 
 @pytest.mark.tf_only
