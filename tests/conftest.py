@@ -32,9 +32,19 @@ def rng():
     return np.random.default_rng(0)
 
 
+@pytest.fixture
+def rgb_batch(rng):
+    """Two random RGB images, float32 (2, 16, 16, 3) in [0, 1)."""
+    return rng.random((2, 16, 16, 3)).astype("float32")
+
+
+@pytest.hookimpl(tryfirst=True)   # before -m deselects: slow_on_jax must become slow first
 def pytest_collection_modifyitems(config, items):
     if keras.backend.backend() == "tensorflow":
         return
+    for item in items:
+        if "slow_on_jax" in item.keywords:
+            item.add_marker(pytest.mark.slow)
     skip = pytest.mark.skip(reason=f"tf_only test, backend is {keras.backend.backend()}")
     for item in items:
         if "tf_only" in item.keywords:

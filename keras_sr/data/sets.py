@@ -15,7 +15,6 @@ DIV2K-valid (alias DIV2K). Missing sets are downloaded when the machine is onlin
 (HR images only; LR is recomputed by the protocol).
 """
 
-import hashlib
 import os
 import shutil
 import tarfile
@@ -25,7 +24,7 @@ import urllib.request
 import zipfile
 from pathlib import Path
 
-from keras_sr.image.io import IMAGE_EXTENSIONS, list_images
+from keras_sr.image.io import IMAGE_EXTENSIONS, file_sha256, list_images
 
 DEFAULT_ROOT = Path("~/.keras_sr/datasets")
 
@@ -82,14 +81,6 @@ def canonical_name(name):
         if canonical.lower() == key:
             return canonical
     return ALIASES.get(key.replace("-", "_"), ALIASES.get(key))
-
-
-def _sha256(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _extract(archive, destination):
@@ -166,7 +157,7 @@ def download_dataset(name, root=None, timeout=60):
                 shutil.copyfileobj(response, out)
         except (urllib.error.URLError, OSError, TimeoutError) as err:
             raise DatasetNotFoundError(_offline_message(canonical, target, err)) from err
-        if entry["sha256"] is not None and _sha256(archive) != entry["sha256"]:
+        if entry["sha256"] is not None and file_sha256(archive) != entry["sha256"]:
             raise DatasetNotFoundError(_offline_message(
                 canonical, target, f"sha256 mismatch for {entry['url']}"))
         _extract(archive, Path(tmp) / "tree")

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from keras_sr.data.sets import data_root
+from keras_sr.image.io import file_sha256
 from keras_sr.export.patches import builtin_photos, load_folders, sample_patches
 from keras_sr.models.pretrained import WEIGHTS_DIR, find_weights
 from keras_sr.quantization import recipe
@@ -79,7 +80,7 @@ def qat_model_for(model, name, scale, weights="pretrained", retrain=False, train
     weights_file = float_weights_file(name, scale, channels, weights)
     identity = {"model": name, "scale": int(scale), "channels": channels,
                 "float_weights_sha256": (None if weights_file is None
-                                         else recipe.file_sha256(weights_file))}
+                                         else file_sha256(weights_file))}
     state = shipped_state_path(name, scale, channels)
     if not retrain and weights_file is not None and state.is_file():
         try:

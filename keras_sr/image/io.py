@@ -17,6 +17,7 @@ Files are written atomically (a temporary file in the same folder, then renamed)
 the usual permissions: those of the file replaced, else ``0666`` less the umask.
 """
 
+import hashlib
 import os
 import struct
 import tempfile
@@ -417,6 +418,32 @@ def warn_if_lossy(path):
     return bool(check_lossless([path], what="image"))
 
 
-__all__ = ["read_image", "write_image", "image_mode", "list_images", "is_lossy",
+def file_sha256(path):
+    """Hex SHA-256 digest of a file, read in 1 MiB blocks.
+
+    Identifies a file by content: a downloaded archive (``keras_sr.data.sets``), the
+    float weights a QAT state started from (``keras_sr.quantization.recipe``).
+
+    Args:
+        path: str or Path of a readable file.
+
+    Returns:
+        str of 64 lowercase hex digits.
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> f = pathlib.Path(tempfile.mkdtemp()) / "empty"
+        >>> _ = f.write_bytes(b"")
+        >>> file_sha256(f)[:16]
+        'e3b0c44298fc1c14'
+    """
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+__all__ = ["file_sha256", "read_image", "write_image", "image_mode", "list_images", "is_lossy",
            "check_lossless", "warn_if_lossy", "ImageReadError", "LossyImageWarning",
            "AlphaFlattenedWarning", "IMAGE_EXTENSIONS"]

@@ -20,7 +20,6 @@ states (``keras_sr/weights/<name>_x<s>_c<c>.qat.weights.h5``) let ``keras-sr exp
 from other float weights.
 """
 
-import hashlib
 import json
 import time
 from pathlib import Path
@@ -28,6 +27,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
+from keras_sr.image.io import file_sha256
 from keras_sr.quantization.equalize import equalize_tanh_ranges
 from keras_sr.quantization.finetune import fine_tune
 from keras_sr.quantization.quantize_model import quantize_model
@@ -188,15 +188,6 @@ def run_recipe(model, lr, hr, settings, checkpoint_dir=None, verbose=1):
     return qat_model, record
 
 
-def file_sha256(path):
-    """Hex SHA-256 of a file (identifies the float weights a QAT state started from)."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def state_sidecar(path):
     """``X.qat.weights.h5`` -> ``X.qat.json``."""
     path = Path(path)
@@ -267,5 +258,5 @@ def load_state(model, path, identity):
 
 
 __all__ = ["RECIPE_NAME", "DEFAULTS", "MODEL_DEFAULTS", "TRAIN_SETS", "recipe_settings",
-           "prepare", "run_recipe", "save_state", "load_state", "file_sha256",
+           "prepare", "run_recipe", "save_state", "load_state",
            "state_sidecar"]

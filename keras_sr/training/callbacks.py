@@ -248,6 +248,25 @@ class Checkpoint(keras.callbacks.Callback):
                           config=self.extra_state.get("config"))
 
 
+def stop_and_restore(model, directory):
+    """Stop ``fit`` and put the last good checkpoint of ``directory`` back into the model.
+
+    The guards' shared ending (``NaNGuard``, ``DivergenceGuard``).
+
+    Args:
+        model: the model ``fit`` trains (a device-degradation wrapper is unwrapped).
+        directory: checkpoint folder of ``Checkpoint``, or None (then only stop).
+
+    Returns:
+        str, what happened to the weights, for the guard's message.
+    """
+    model.stop_training = True
+    if directory is None or read_state(directory) is None:
+        return "no earlier checkpoint to restore"
+    restored = restore(sr_model_of(model), directory)
+    return f"restored the last good checkpoint (epoch {restored['epoch']}) from {directory}"
+
+
 class NaNGuard(keras.callbacks.Callback):
     """Stop at the first non-finite loss, restore the last good checkpoint, say so.
 
@@ -267,12 +286,7 @@ class NaNGuard(keras.callbacks.Callback):
         if self.stopped or logs is None or "loss" not in logs or _finite(logs["loss"]):
             return
         self.stopped = True
-        self.model.stop_training = True
-        restored = None
-        if self.directory is not None and read_state(self.directory) is not None:
-            restored = restore(sr_model_of(self.model), self.directory)
-        where = (f"restored the last good checkpoint (epoch {restored['epoch']}) from "
-                 f"{self.directory}" if restored else "no earlier checkpoint to restore")
+        where = stop_and_restore(self.model, self.directory)
         self.message = (f"keras-sr: loss became {logs['loss']} at batch {batch}; training "
                         f"stopped, {where}. Lower the learning rate or check the data.")
         self.log(self.message)
@@ -317,13 +331,9 @@ class DivergenceGuard(keras.callbacks.Callback):
 
     def _stop(self, why):
         self.stopped = True
-        self.model.stop_training = True
-        restored = None
-        if self.directory is not None and read_state(self.directory) is not None:
-            restored = restore(sr_model_of(self.model), self.directory)
-        where = (f"restored the last good checkpoint (epoch {restored['epoch']}) from "
-                 f"{self.directory}; best.weights.h5 is the last good best"
-                 if restored else "no earlier checkpoint to restore")
+        where = stop_and_restore(self.model, self.directory)
+        if where.startswith("restored"):
+            where += "; best.weights.h5 is the last good best"
         self.message = (f"keras-sr: training diverged: {why}; stopped, {where}. Lower the "
                         "learning rate (or check the data).")
         self.log(self.message)
@@ -488,5 +498,5 @@ def plot_learning_curves(history, path):
 
 __all__ = ["CheckpointError", "write_sidecar", "DivergenceGuard", "Validation",
            "Checkpoint", "NaNGuard", "ReseedEachEpoch", "ImageGrid",
-           "comparison_grid", "plot_learning_curves", "restore", "read_state",
+           "comparison_grid", "plot_learning_curves", "restore", "read_state", "stop_and_restore",
            "atomic_write_text", "atomic_save_weights", "sr_model_of"]

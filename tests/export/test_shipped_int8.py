@@ -42,7 +42,8 @@ def test_shipped_qat_state_converts_within_the_target(tmp_path, datasets_dir, na
     """The shipped QAT state (the recipe's defaults) fits the shipped float weights, names
     the recipe, and its int8 file loses <= 0.05 dB on Set5 against the float model."""
     from keras_sr.export.qat import qat_model_for, shipped_state_path
-    from keras_sr.quantization.recipe import RECIPE_NAME, file_sha256, recipe_settings
+    from keras_sr.image.io import file_sha256
+    from keras_sr.quantization.recipe import RECIPE_NAME, recipe_settings
 
     state = shipped_state_path(name, 3, 1)
     if not state.is_file():

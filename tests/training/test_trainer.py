@@ -10,12 +10,7 @@ from keras_sr.training import config as config_lib
 from keras_sr.training import trainer
 
 
-# Eager JAX compiles every op on first use: the full run takes minutes there.
-SLOW_ON_JAX = (pytest.mark.slow if keras.backend.backend() == "jax"
-               else pytest.mark.skipif(False, reason="fast on this backend"))
-
-
-@SLOW_ON_JAX
+@pytest.mark.slow_on_jax
 def test_tiny_run_writes_everything(tiny_config, tmp_path):
     result = trainer.train(tiny_config, log=lambda message: None)
     out = tmp_path / "run"
@@ -114,7 +109,7 @@ def _explodes_after_epoch_one(config, tmp_path):
     return config
 
 
-@SLOW_ON_JAX
+@pytest.mark.slow_on_jax
 def test_nan_loss_stops_and_keeps_the_last_good_checkpoint(tiny_config, tmp_path):
     from keras_sr.training import callbacks as cb
 
@@ -140,7 +135,7 @@ def test_nan_loss_stops_and_keeps_the_last_good_checkpoint(tiny_config, tmp_path
     assert all(np.isfinite(w).all() for w in result["model"].get_weights())
 
 
-@SLOW_ON_JAX
+@pytest.mark.slow_on_jax
 def test_shipped_configs_are_valid():
     from pathlib import Path
 
