@@ -105,8 +105,7 @@ def test_train_command_nan_loss_exits_3_and_says_what_it_kept(config_file, tmp_p
 def test_demo_command_tiny_never_ends_worse_than_the_shipped_weights(tmp_path, capsys):
     import numpy as np
 
-    import keras_sr  # noqa: F401  (registers the custom layers for load_model)
-    from keras_sr import models
+    from keras_sr import models   # importing models registers the layers load_model needs
     from keras_sr.inference.evaluate import evaluate
 
     out_dir = tmp_path / "demo"

@@ -32,7 +32,8 @@ def test_every_config_passes_the_dry_run(path, datasets_dir, monkeypatch, capsys
     total = config["epochs"] * config["steps_per_epoch"]
     assert f"= {total:,}, batch {config['data']['batch_size']}" in out
     assert f"output: {config['output_dir']}" in out
-    assert not (REPO / config["output_dir"] / "checkpoints").exists() or "resumes" in out
+    resumable = (REPO / config["output_dir"] / "checkpoints" / "state.json").exists()
+    assert ("resumes" in out) == resumable
 
 
 def test_every_shipped_weight_names_a_config():
