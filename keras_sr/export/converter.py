@@ -10,11 +10,42 @@ from pathlib import Path
 
 import numpy as np
 
+from keras_sr.layers.resize import Resize
 from keras_sr.quantization import is_qat_model
 from keras_sr.quantization.subpixel import as_subpixel
 
 QUANTIZE_MODES = ("none", "float16", "dynamic", "int8-ptq", "int8-qat")
 IO_TYPES = ("float32", "uint8", "int8")
+
+
+def _layers(model):
+    """Every layer of ``model``, nested models opened (public ``layers`` lists only)."""
+    for layer in model.layers:
+        yield layer
+        if hasattr(layer, "layers"):
+            yield from _layers(layer)
+
+
+def _check_int8_resize(model, quantize):
+    """Refuse int8 conversion of a graph holding the in-graph bicubic ``Resize``.
+
+    SRCNN and VDSR upscale inside the graph with ``keras_sr.layers.Resize`` (MATLAB
+    bicubic as products with tap matrices). The TFLite int8 converter gets that layer
+    wrong, measured on this machine with TF 2.21: a dynamic-size graph clamps its output
+    to the calibration size (30x40 in, 90x96 out at x3), and even a fixed-size graph
+    scores 0.9 dB against the float layer alone (shipped SRCNN 9-5-5 x3: 1.2 dB). Until
+    the resize has an int8-friendly form, int8 export of such models is refused.
+    """
+    if not quantize.startswith("int8"):
+        return
+    resizes = [layer.name for layer in _layers(model) if isinstance(layer, Resize)]
+    if resizes:
+        raise ValueError(
+            f"export_tflite: {model.name!r} upscales inside the graph with Resize "
+            f"({', '.join(resizes)}), which the TFLite int8 converter gets wrong (output "
+            f"clamped to the calibration size, ~1 dB PSNR); {quantize} is refused. Export "
+            "float32/float16, or export the network without its bicubic upscaling and "
+            "upscale outside it (docs/import.md does this for VDSR)")
 
 
 def _check_args(model, quantize, io, input_size, representative_data):
@@ -43,6 +74,7 @@ def _check_args(model, quantize, io, input_size, representative_data):
                 or not all(isinstance(v, (int, np.integer)) and v > 0 for v in input_size)):
             raise ValueError(f"export_tflite: `input_size` must be (height, width) positive "
                              f"ints or None (dynamic); got {input_size!r}")
+    _check_int8_resize(model, quantize)
 
 
 def representative_batches(data, limit=None):

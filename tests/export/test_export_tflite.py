@@ -129,3 +129,28 @@ def test_transposed_conv_exported_as_subpixel(tmp_path, images):
     expected = _np(model(lr))
     for path in paths.values():
         np.testing.assert_allclose(TFLiteModel(path)(lr), expected, atol=1e-5)
+
+
+def _tiny_pre_upsampling(scale=2):
+    """A small SRCNN-like model: in-graph MATLAB bicubic ``Resize``, then two convs."""
+    from keras_sr.layers.resize import Resize
+
+    lr = keras.Input((None, None, 1))
+    up = Resize(scale=scale, name="bicubic_up")(lr)
+    x = keras.layers.Conv2D(8, 3, padding="same", activation="relu")(up)
+    sr = keras.layers.Add()([up, keras.layers.Conv2D(1, 3, padding="same")(x)])
+    return keras.Model(lr, sr, name="tiny_pre_upsampling")
+
+
+def test_int8_of_an_in_graph_resize_is_refused_float_converts(tmp_path, images):
+    keras.utils.set_random_seed(0)
+    model = _tiny_pre_upsampling()
+    grey = images[..., :1]
+    for size in (None, (16, 16)):
+        with pytest.raises(ValueError, match="bicubic_up.*int8 converter"):
+            export_tflite(model, tmp_path / "int8.tflite", quantize="int8-ptq",
+                          representative_data=grey, input_size=size)
+    path = export_tflite(model, tmp_path / "float.tflite")   # float stays dynamic
+    got = TFLiteModel(path)(grey[:1, :10, :12])
+    assert got.shape == (1, 20, 24, 1)
+    np.testing.assert_allclose(got, _np(model(grey[:1, :10, :12])), atol=1e-5)
