@@ -37,6 +37,9 @@ def add_arguments(parser):
     parser.add_argument("--json", default=None, metavar="PATH",
                         help="also write the results as JSON to PATH")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    parser.add_argument("--skip-bad", action="store_true",
+                        help="score the rest when some images cannot be read or are too "
+                             "small (they are listed); without it they are an error")
 
 
 def _check_scale(scale):
@@ -123,7 +126,7 @@ def run(args):
     model, scale = resolve_model(args)
     name = model if isinstance(model, str) else model.name
     result = evaluate(model, args.dataset, scale, model_name=name,
-                      progress=not args.no_progress)
+                      progress=not args.no_progress, skip_bad=args.skip_bad)
     print(format_table(result))
     if args.json:
         path = Path(args.json)

@@ -5,9 +5,12 @@ shave = scale) is ``keras_sr.metrics.protocol``; this module finds the set, read
 images, runs the model on each and shows progress.
 """
 
+import warnings
+
 import keras
 import numpy as np
 
+from keras_sr.data.patches import BadImagesError
 from keras_sr.data.sets import hr_lr_folders, resolve_dataset
 from keras_sr.image.io import list_images, read_image
 from keras_sr.inference.predict import upscale_array
@@ -24,7 +27,8 @@ def _upscaler(model, scale):
     return lambda lr: upscale_array(model, lr, scale=scale)
 
 
-def evaluate(model, dataset, scale, model_name=None, progress=True, limit=None):
+def evaluate(model, dataset, scale, model_name=None, progress=True, limit=None,
+             skip_bad=False):
     """Score a model on a test set with the standard SR protocol.
 
     Args:
@@ -37,11 +41,18 @@ def evaluate(model, dataset, scale, model_name=None, progress=True, limit=None):
         model_name: name recorded in the result; default the model's name or "bicubic".
         progress: show a ``keras.utils.Progbar`` over the images.
         limit: score only the first ``limit`` images (quick checks).
+        skip_bad: score the images that can be scored and warn how many were left out,
+            instead of raising. A bad image is one that cannot be read, or is too small
+            for the protocol at this scale (e.g. 1x1).
 
     Returns:
         dict with ``dataset`` (str), ``scale`` (int), ``model`` (str), ``images`` (int),
         ``psnr_y`` and ``ssim_y`` (means over images) and ``per_image``: a list of
-        ``{"name", "psnr_y", "ssim_y"}``.
+        ``{"name", "psnr_y", "ssim_y"}``; ``skipped``, a list of ``(file, reason)``.
+
+    Raises:
+        BadImagesError: some images are bad and ``skip_bad`` is False; the message lists
+            every bad file with its reason (all of the set is read first).
     """
     if not isinstance(scale, (int, np.integer)) or isinstance(scale, bool) or scale < 1:
         raise ValueError(f"evaluate: `scale` must be a positive integer; got {scale!r}")
@@ -65,23 +76,33 @@ def evaluate(model, dataset, scale, model_name=None, progress=True, limit=None):
         print(f"{model_name} x{scale} on {folder.name}")
         bar = keras.utils.Progbar(len(hr_paths), unit_name="image",
                                   stateful_metrics=["psnr_y", "ssim_y"])
-    per_image = []
+    per_image, bad = [], []
     for i, path in enumerate(hr_paths):
-        hr = read_image(path, mode=None)
-        lr = None
-        if lr_paths is not None:
-            lr = read_image(lr_paths[i], mode="L" if hr.shape[-1] == 1 else "RGB")
+        source = path if lr_paths is None else f"{path} (LR {lr_paths[i]})"
         try:
+            hr = read_image(path, mode=None)
+            lr = None
+            if lr_paths is not None:
+                lr = read_image(lr_paths[i], mode="L" if hr.shape[-1] == 1 else "RGB")
             value_psnr, value_ssim = score_image(hr, scale, upscale, lr=lr)
-        except ValueError as err:
-            source = path if lr is None else f"{path} (LR {lr_paths[i]})"
-            raise ValueError(f"evaluate: {source}: {err}") from err
+        except (OSError, ValueError) as err:   # ImageReadError is a ValueError
+            bad.append((str(source), str(err)))
+            continue
         per_image.append({"name": path.name, "psnr_y": value_psnr, "ssim_y": value_ssim})
         if bar is not None:
             bar.update(i + 1, values=[
                 ("psnr_y", float(np.mean([r["psnr_y"] for r in per_image]))),
                 ("ssim_y", float(np.mean([r["ssim_y"] for r in per_image])))])
-
+    if bad and (not skip_bad or not per_image):
+        lines = "\n".join(f"  {name}: {reason}" for name, reason in bad)
+        hint = ("; none of the images could be scored" if skip_bad else
+                "; pass skip_bad=True (keras-sr eval --skip-bad) to score the rest")
+        raise BadImagesError(f"evaluate: {len(bad)} of {len(hr_paths)} images in "
+                             f"{hr_folder} cannot be scored at x{scale}{hint}:\n{lines}", bad)
+    if bad:
+        warnings.warn(f"evaluate: left out {len(bad)} of {len(hr_paths)} images of "
+                      f"{hr_folder} that cannot be scored at x{scale}: "
+                      + "; ".join(f"{name} ({reason})" for name, reason in bad), stacklevel=2)
     return {
         "dataset": str(dataset) if not isinstance(dataset, str) else dataset,
         "scale": scale,
@@ -90,6 +111,7 @@ def evaluate(model, dataset, scale, model_name=None, progress=True, limit=None):
         "psnr_y": float(np.mean([r["psnr_y"] for r in per_image])),
         "ssim_y": float(np.mean([r["ssim_y"] for r in per_image])),
         "per_image": per_image,
+        "skipped": bad,
     }
 
 

@@ -1,6 +1,7 @@
 """Tests of the ``keras-sr eval`` command."""
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -30,8 +31,9 @@ def test_eval_bicubic_set5_writes_json(datasets_dir, tmp_path, capsys):
     assert status == 0
     result = json.loads(out.read_text())
     assert set(result) == {"dataset", "scale", "model", "images", "psnr_y", "ssim_y",
-                           "per_image"}
+                           "per_image", "skipped"}
     assert (result["scale"], result["model"], result["images"]) == (4, "bicubic", 5)
+    assert result["skipped"] == []
     assert abs(result["psnr_y"] - 28.42) <= 0.03
     assert abs(result["ssim_y"] - 0.8104) <= 0.002
     printed = capsys.readouterr().out
@@ -154,3 +156,20 @@ def test_progress_bar_over_the_images(one_image, capsys):
     assert main(["eval", "--model", "bicubic", "--scale", "2", "--dataset", str(one_image),
                  "--no-progress"]) == 0
     assert "1/1" not in capsys.readouterr().out
+
+
+def test_eval_skip_bad_scores_the_rest_and_names_the_bad(datasets_dir, tmp_path, capsys):
+    import shutil
+
+    folder = tmp_path / "Set5_mixed"
+    shutil.copytree(datasets_dir / "Set5", folder)
+    (folder / "broken.png").write_text("not an image")
+    assert main(["eval", "--scale", "4", "--dataset", str(folder), "--no-progress"]) == 2
+    assert "broken.png" in capsys.readouterr().err
+    out = tmp_path / "mixed.json"
+    assert main(["eval", "--scale", "4", "--dataset", str(folder), "--no-progress",
+                 "--skip-bad", "--json", str(out)]) == 0
+    result = json.loads(out.read_text())
+    assert result["images"] == 5 and [Path(name).name for name, _ in result["skipped"]] == [
+        "broken.png"]
+    assert abs(result["psnr_y"] - 28.42) <= 0.03

@@ -1,5 +1,7 @@
 """Tests of keras_sr.inference.evaluate, with the acceptance check against the published tables."""
 
+from pathlib import Path
+
 import keras
 import numpy as np
 import pytest
@@ -58,7 +60,8 @@ def tiny_set(tmp_path_factory):
 def test_result_layout_and_per_image_values(tiny_set):
     result = evaluate("bicubic", tiny_set, 3, progress=False)
     assert set(result) == {"dataset", "scale", "model", "images", "psnr_y", "ssim_y",
-                           "per_image"}
+                           "per_image", "skipped"}
+    assert result["skipped"] == []
     assert (result["scale"], result["model"], result["images"]) == (3, "bicubic", 3)
     assert [r["name"] for r in result["per_image"]] == ["a.png", "b.png", "c.png"]
     assert result["psnr_y"] == pytest.approx(np.mean([r["psnr_y"] for r in result["per_image"]]))
@@ -129,3 +132,24 @@ def test_bad_arguments(tiny_set):
         evaluate("espcn", tiny_set, 2, progress=False)
     with pytest.raises(DatasetNotFoundError, match="Set6"):
         evaluate("bicubic", "Set6", 2, progress=False)
+
+
+def test_bad_images_are_listed_together_and_skip_bad_scores_the_rest(tiny_set, tmp_path):
+    import shutil
+
+    from keras_sr.data.patches import BadImagesError
+
+    folder = tmp_path / "mixed"
+    shutil.copytree(tiny_set, folder)
+    write_image(folder / "d_one_pixel.png", np.full((1, 1, 3), 0.5, "float32"))
+    (folder / "e_text.png").write_text("not an image")
+    with pytest.raises(BadImagesError, match="2 of 5 images") as caught:
+        evaluate("bicubic", folder, 3, progress=False)
+    assert sorted(Path(name).name for name, _ in caught.value.bad) == [
+        "d_one_pixel.png", "e_text.png"]
+    assert "d_one_pixel.png" in str(caught.value) and "e_text.png" in str(caught.value)
+    with pytest.warns(UserWarning, match="left out 2 of 5"):
+        result = evaluate("bicubic", folder, 3, progress=False, skip_bad=True)
+    clean = evaluate("bicubic", tiny_set, 3, progress=False)
+    assert result["images"] == 3 and len(result["skipped"]) == 2
+    assert result["psnr_y"] == pytest.approx(clean["psnr_y"], abs=1e-9)
