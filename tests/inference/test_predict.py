@@ -53,3 +53,15 @@ def test_wrong_scale_and_shapes_raise(lr):
         upscale_array(_bicubic_model(3), lr, scale=3)
     with pytest.raises(ValueError, match=r"\(1, 6, 5, 3\)"):
         upscale_array(_bicubic_model(3), lr[None])
+
+
+def test_uint8_input_is_read_as_levels_not_saturated(lr):
+    model = _bicubic_model(3)
+    levels = np.round(lr * 255).astype("uint8")
+    from_uint8 = upscale_array(model, levels, scale=2)
+    from_float = upscale_array(model, levels.astype("float32") / 255, scale=2)
+    np.testing.assert_allclose(from_uint8, from_float, atol=1e-6)
+    with pytest.raises(ValueError, match="upscale_array"):
+        upscale_array(model, lr * 255, scale=2)   # float outside [0, 1]
+    with pytest.raises(ValueError, match="upscale_array"):
+        upscale_array(model, levels.astype("int32"), scale=2)

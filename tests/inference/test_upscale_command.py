@@ -96,3 +96,23 @@ def test_invalid_tflite_is_one_clear_error(images):
     with pytest.raises(ValueError, match="bad.tflite is not a valid .tflite file"):
         _run([str(folder / "one.png"), str(folder / "o.png"), "--tflite",
               str(folder / "bad.tflite"), "--scale", "3"])
+
+
+def test_bad_inputs_through_the_cli_are_one_line_with_exit_2(images, capsys):
+    from keras_sr.cli import main
+
+    folder, _ = images
+    (folder / "text.png").write_text("not an image")
+    out = str(folder / "out.png")
+    cases = {
+        "not a recognised image": [str(folder / "text.png"), out] + ESPCN,
+        "missing.png": [str(folder / "missing.png"), out] + ESPCN,
+        "Unknown model 'nope'": [str(folder / "one.png"), out, "--model", "nope",
+                                 "--scale", "3"],
+        "scale": [str(folder / "one.png"), out, "--model", "espcn", "--scale", "0"],
+    }
+    for expected, argv in cases.items():
+        assert main(["upscale"] + argv) == 2, argv
+        err = capsys.readouterr().err
+        assert expected in err and "Traceback" not in err
+        assert len(err.strip().splitlines()) == 1, err
