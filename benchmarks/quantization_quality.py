@@ -75,8 +75,8 @@ def main(argv=None):
     parser.add_argument("--scale", type=int, default=3)
     parser.add_argument("--edsr", action="store_true", help="add EDSR-baseline x4")
     parser.add_argument("--weights", nargs="*", default=[], metavar="MODEL=PATH",
-                        help="float weights per model (e.g. edsr_baseline=runs/reproduce/"
-                             "edsr_baseline_x4.npz); default: shipped, else trained here")
+                        help="float weights per model (e.g. edsr_baseline=runs/edsr_baseline_x4/"
+                             "checkpoints/best.weights.h5); default: shipped, else trained here")
     parser.add_argument("--train-dir", default=None,
                         nargs="+", help="HR training folder(s) (default: <datasets>/T91)")
     parser.add_argument("--sets", nargs="+", default=["Set5", "B100"])
