@@ -83,6 +83,7 @@ def test_device_lr_equals_pipeline_lr(tiny_config, degradation):
 
 def test_one_step_gives_the_pipeline_loss_and_update(tiny_config):
     pipeline, device, (lr, hr), batch = _pair(tiny_config, "bicubic", start_step=0)
+    keras.utils.set_random_seed(0)   # the random init (and so the loss) is the same each run
     plain = trainer.build_model(pipeline)
     plain.compile(optimizer=trainer.build_optimizer(pipeline), loss=trainer.build_loss(pipeline))
     sr = trainer.build_model(device)
@@ -92,7 +93,7 @@ def test_one_step_gives_the_pipeline_loss_and_update(tiny_config):
     assert wrapper.optimizer is sr.optimizer
     expected = float(plain.train_on_batch(lr, hr))
     loss = float(wrapper.train_on_batch(batch))
-    assert 0.01 < expected < 1.0
+    assert np.isfinite(expected) and expected > 0.0
     assert loss == pytest.approx(expected, rel=1e-5)
     assert int(sr.optimizer.iterations) == 1
     for a, b in zip(plain.get_weights(), sr.get_weights()):
