@@ -124,7 +124,9 @@ def _converter(model, input_size):
     # so the converter folds the weight fake-quants into int8 tensors.
     constants = [(v, tf.constant(keras.ops.convert_to_numpy(v))) for v in model.variables]
 
-    @tf.function(input_signature=[spec])
+    # autograph=False: the body has no tensor-dependent Python control flow, and
+    # AutoGraph would only warn that it cannot convert Keras's internal generators.
+    @tf.function(input_signature=[spec], autograph=False)
     def serve(lr):
         with keras.StatelessScope(state_mapping=constants):
             return model(lr, training=False)
