@@ -42,6 +42,9 @@ DEFAULTS = {
     "schedule": {"name": "constant"},
     "epochs": 10,
     "steps_per_epoch": 100,
+    "steps_per_execution": 1,   # optimizer steps per compiled call: small models on CPU
+                                # spend most of a step in per-call overhead; callbacks
+                                # then see every N-th batch (divides steps_per_epoch)
     "mixed_precision": None,    # None, "mixed_float16" or "mixed_bfloat16"
     "distribution": None,       # None, "data_parallel" or "multi_worker" (TF, TF_CONFIG)
     "backend": None,            # informational: `keras-sr train --backend` sets KERAS_BACKEND
@@ -187,8 +190,12 @@ def validate_config(config):
         raise ConfigError("config 'data.train' must name at least one HR folder (or set name)")
     for key in ("patch_size", "batch_size"):
         _positive_int(config, f"data.{key}", data[key])
-    for key in ("epochs", "steps_per_epoch"):
+    for key in ("epochs", "steps_per_epoch", "steps_per_execution"):
         _positive_int(config, key, config[key])
+    if config["steps_per_epoch"] % config["steps_per_execution"]:
+        raise ConfigError(f"config 'steps_per_execution' {config['steps_per_execution']} must "
+                          f"divide 'steps_per_epoch' {config['steps_per_epoch']} (epochs end on "
+                          "a compiled call's boundary)")
     if data["augment"] not in (True, False, "rotate", "flip"):
         raise ConfigError(f"config 'data.augment' must be true, false, 'rotate' or 'flip'; "
                           f"got {data['augment']!r}")

@@ -211,7 +211,8 @@ def build_training_model(config, model, compile=True):
                                  options=data["degradation_options"],
                                  channels=config["channels"], seed=config["seed"])
     if compile:
-        wrapper.compile(optimizer=model.optimizer, loss=model.loss)
+        wrapper.compile(optimizer=model.optimizer, loss=model.loss,
+                        steps_per_execution=config["steps_per_execution"])
     return wrapper
 
 
@@ -446,7 +447,8 @@ def train(config, resume=True, log=print, extra_callbacks=()):
         log(f"keras-sr: data parallel over {replicas} devices")
     with scope:
         model = build_model(config, log=None if state else log)
-        model.compile(optimizer=build_optimizer(config, model), loss=build_loss(config))
+        model.compile(optimizer=build_optimizer(config, model), loss=build_loss(config),
+                      steps_per_execution=config["steps_per_execution"])
         if state:
             initial_epoch = _restore_or_fall_back(model, ckpt_dir, state, log)
             log(f"keras-sr: resuming from epoch {initial_epoch} of {config['epochs']} "

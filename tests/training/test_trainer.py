@@ -63,6 +63,7 @@ def _config(**changes):
     ({"optimizer": {"name": "adagrad"}}, r"optimizer.name"),
     ({"distribution": "model_parallel"}, r"distribution"),
     ({"channels": 2}, r"'channels' must be 1"),
+    ({"steps_per_execution": 3}, r"'steps_per_execution' 3 must divide 'steps_per_epoch' 100"),
 ])
 def test_config_errors_are_clear(changes, message):
     with pytest.raises(config_lib.ConfigError, match=message):
@@ -144,3 +145,16 @@ def test_shipped_configs_are_valid():
     assert len(paths) >= 2
     for path in paths:
         config_lib.read_config(path)
+
+
+def test_steps_per_execution_trains_the_same_steps(tiny_config, tmp_path):
+    """Several optimizer steps per compiled call: the same batches, the same weights."""
+    weights = []
+    for every in (1, 3):
+        cfg = dict(tiny_config, steps_per_execution=every, output_dir=str(tmp_path / f"r{every}"))
+        cfg["data"] = dict(cfg["data"], val=None)
+        result = trainer.train(config_lib.read_config(cfg), log=lambda *_: None)
+        assert int(result["model"].optimizer.iterations) == 6
+        weights.append([np.asarray(w) for w in result["model"].get_weights()])
+    for one, three in zip(*weights):
+        np.testing.assert_allclose(one, three, rtol=1e-5, atol=1e-6)
