@@ -19,6 +19,7 @@ grids and checkpoints see the same model, and write the same files, as without i
 import json
 import math
 import os
+import time
 from pathlib import Path
 
 import keras
@@ -208,6 +209,10 @@ class Checkpoint(keras.callbacks.Callback):
         self.best = state.get("best")
         self.best_epoch = state.get("best_epoch")
         self.history = state.get("history", [])
+        self._epoch_started = None
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch_started = time.monotonic()
 
     def _score(self, logs):
         if self.monitor in logs and _finite(logs[self.monitor]):
@@ -224,6 +229,8 @@ class Checkpoint(keras.callbacks.Callback):
             return
         self.directory.mkdir(parents=True, exist_ok=True)
         record = {"epoch": epoch + 1}
+        if self._epoch_started is not None:   # wall time of the epoch, validation included
+            record["seconds"] = round(time.monotonic() - self._epoch_started, 2)
         record.update({k: float(v) for k, v in logs.items() if _finite(v)})
         self.history = [h for h in self.history if h["epoch"] <= epoch] + [record]
         model = sr_model_of(self.model)   # the SR model + the shared optimizer
