@@ -34,6 +34,7 @@ COMMANDS = {
     "export": "export a model to TFLite (float, float16, dynamic, int8 PTQ or QAT)",
     "models": "list the available models with parameters and MACs per pixel",
     "import": "import a PyTorch checkpoint (read safely) as a keras_sr .keras model",
+    "mos": "make a blind Mean Opinion Score study (rater page) and score its ratings",
 }
 
 # Lines that TensorFlow, its converter and its C++ libraries write straight to file
