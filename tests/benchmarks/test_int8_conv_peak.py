@@ -53,7 +53,8 @@ def test_tiny_peak_run_rows(tmp_path):
     (row,) = rows
     assert set(peak.PEAK_KEYS) <= set(row)
     assert row["macs"] == 8 * 12 * 9 * 4 * 4
-    assert row["gmacs_per_s"] == pytest.approx(row["macs"] / row["median_ms"] / 1e6, rel=1e-2)
+    # both rounded (median_ms to 1 us): equal within that rounding
+    assert row["gmacs_per_s"] == pytest.approx(row["macs"] / row["median_ms"] / 1e6, rel=0.05)
 
 
 def test_drops_against_float():
