@@ -120,14 +120,16 @@ def restore(model, directory, which="last"):
 
 def sr_model_of(model):
     """The LR -> SR model behind a fitted model (``data.degrade_on: device`` fits a
-    ``DegradeThenUpscale`` wrapper around it); any other model is returned as is.
+    ``DegradeThenUpscale`` wrapper around it, a multi-level model a
+    ``curriculum.LevelLosses``); any other model is returned as is.
 
     Pass ``self.model`` (the property): on JAX reading it first writes the training
     state back into the variables, which the SR model shares with the wrapper.
     """
+    from keras_sr.training.curriculum import LevelLosses
     from keras_sr.training.device_degradation import sr_model_of as unwrap
 
-    return unwrap(model)
+    return model.sr_model if isinstance(model, LevelLosses) else unwrap(model)
 
 
 def _finite(value):

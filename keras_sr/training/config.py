@@ -38,6 +38,9 @@ DEFAULTS = {
                                     # "device": HR crops in, LR made in the training step
     },
     "loss": "l1",               # name, or {name: weight} / {name: {weight:, ...}}
+    "curriculum": None,         # multi-level models (lapsrn, model_args.pyramid: true):
+                                # {switch_step:, decay_steps:, final_weight:, decay:}
+                                # (keras_sr.training.curriculum); None: all levels weigh 1
     "optimizer": {"name": "adam", "learning_rate": 1e-3},
     "schedule": {"name": "constant"},
     "epochs": 10,
@@ -178,6 +181,7 @@ def validate_config(config):
     model's own message). Folders are checked when the datasets are built.
     """
     from keras_sr.degradations import ORDERS
+    from keras_sr.training.curriculum import check_curriculum
 
     if not config["model"] or not isinstance(config["model"], str):
         raise ConfigError(f"config 'model' must be a model name (e.g. 'espcn'); got "
@@ -225,6 +229,10 @@ def validate_config(config):
                           f"('data.train_lr' is {data['train_lr']!r}): set degrade_on: "
                           "pipeline or drop data.train_lr")
     _check_loss(config["loss"])
+    try:
+        config["curriculum"] = check_curriculum(config["curriculum"])
+    except ValueError as error:
+        raise ConfigError(str(error)) from error
     name = config["optimizer"].get("name")
     if name not in OPTIMIZERS:
         raise ConfigError(f"config 'optimizer.name' must be one of {OPTIMIZERS}; got {name!r}")
@@ -265,6 +273,7 @@ def _check_model(config):
     """The model builds, and the per-layer options name its layers."""
     from keras_sr import models
     from keras_sr.training import layer_options
+    from keras_sr.training.curriculum import pyramid_levels
 
     try:
         model = models.get(config["model"], scale=config["scale"],
@@ -272,6 +281,21 @@ def _check_model(config):
     except (ValueError, TypeError) as error:
         raise ConfigError(f"config 'model' {config['model']!r} at scale {config['scale']} and "
                           f"channels {config['channels']}: {error}") from error
+    try:
+        levels = pyramid_levels(model)
+    except ValueError as error:
+        raise ConfigError(f"config 'model': {error}") from error
+    if config["curriculum"] and len(levels) < 2:
+        raise ConfigError(f"config 'curriculum' trains a multi-level model level by level; "
+                          f"model {config['model']!r} with model_args {config['model_args']} "
+                          "has one output (LapSRN: set model_args.pyramid: true, scale 4 or 8)")
+    if levels and config["data"]["degrade_on"] == "device":
+        raise ConfigError("config 'data.degrade_on: device' cannot train a multi-level model "
+                          f"(outputs {['sr_x%d' % k for k in levels]}): use degrade_on: pipeline")
+    if levels and config["distribution"] == "multi_worker":
+        raise ConfigError("config 'distribution: multi_worker' cannot train a multi-level "
+                          f"model (outputs {['sr_x%d' % k for k in levels]}): use "
+                          "data_parallel or one device")
     for key in ("initializers", "layer_lr"):
         if not isinstance(config[key], dict):
             raise ConfigError(f"config {key!r} must be a mapping of layer globs; got "

@@ -33,7 +33,8 @@ from keras_sr.data import datasets
 from keras_sr.data.sets import resolve_dataset
 from keras_sr.image.io import list_images
 from keras_sr.training import callbacks as cb
-from keras_sr.training import device_degradation, distribute, layer_options, schedules
+from keras_sr.training import curriculum, device_degradation, distribute, layer_options
+from keras_sr.training import schedules
 from keras_sr.training.config import ConfigError, load_mapping, read_config
 
 
@@ -186,16 +187,22 @@ def _build_train_data(config, start_step):
     return dataset
 
 
-def build_training_model(config, model, compile=True):
-    """The model ``fit`` trains: ``model`` itself, or its device-degradation wrapper.
+def build_training_model(config, model, compile=True, pyramid=None):
+    """The model ``fit`` trains: ``model`` itself, its multi-level or device-degradation wrapper.
 
     Args:
         config: complete config (``read_config``).
         model: the compiled SR model (LR -> SR).
         compile: False: the wrapper comes uncompiled (``distribute.fit_under_multi_worker``
             compiles it in the strategy's scope).
+        pyramid: None, or the multi-level model (``sr_x<k>`` dict outputs) whose top
+            level ``model`` is (``curriculum.top_level_model``).
 
     Returns:
+        With ``pyramid``: a compiled ``curriculum.LevelLosses`` (LR in, one output per
+        level, the config's loss summed over the levels against the HR shrunk to each,
+        weighted by the ``curriculum`` weights that ``curriculum.Curriculum`` sets); it
+        shares ``model``'s variables and optimizer object. Else
         ``model`` when ``data.degrade_on`` is ``pipeline``; for ``device`` a compiled
         ``device_degradation.DegradeThenUpscale`` (uint8 HR crops + seeds in, SR out,
         loss against the float HR) around ``model``, from the config's degradation
@@ -205,6 +212,14 @@ def build_training_model(config, model, compile=True):
         state. Call it in the distribution scope, after restoring a checkpoint.
     """
     data = config["data"]
+    if pyramid is not None:
+        weights = curriculum.level_weights(0, len(curriculum.pyramid_levels(pyramid)),
+                                           config["curriculum"])
+        wrapper = curriculum.LevelLosses(pyramid, model, build_loss(config), weights)
+        if compile:
+            wrapper.compile(optimizer=model.optimizer,
+                            steps_per_execution=config["steps_per_execution"])
+        return wrapper
     if data["degrade_on"] != "device":
         return model
     wrapper = device_degradation.DegradeThenUpscale(model, config["scale"], data["degradation"],
@@ -349,6 +364,7 @@ def describe(config, resume=True):
     out = Path(config["output_dir"])
     state = cb.read_state(out / "checkpoints") if resume else None
     return {"config": config, "data": data, "params": int(model.count_params()),
+            "levels": curriculum.pyramid_levels(model),
             "trainable_params": trainable, "weights": _weights_status(config["weights"]),
             "steps": total, "rates": [(p, schedules.rate_at(rate, p)) for p in points],
             "output_dir": str(out), "resume_epoch": int(state["epoch"]) if state else None}
@@ -366,6 +382,14 @@ def summary_lines(info):
                  + (f" ({info['trainable_params']:,} trainable)"
                     if info["trainable_params"] != info["params"] else ""))
     lines.append(f"weights: {info['weights']}")
+    if info.get("levels"):
+        names = ", ".join(f"x{k}" for k in info["levels"])
+        plan = config["curriculum"]
+        lines.append(f"levels: {names}, " + (
+            "every loss weight 1" if plan is None else
+            f"curriculum: one more level every {plan['switch_step']:,} steps, the one below "
+            f"decays ({plan['decay']}) to {plan['final_weight']:g} over "
+            f"{plan['decay_steps']:,} steps"))
     lines.append(f"steps: {config['epochs']} epochs x {config['steps_per_epoch']} = "
                  f"{info['steps']:,}, batch {config['data']['batch_size']} of "
                  f"{config['data']['patch_size']}x{config['data']['patch_size']} LR patches")
@@ -447,6 +471,9 @@ def train(config, resume=True, log=print, extra_callbacks=()):
         log(f"keras-sr: data parallel over {replicas} devices")
     with scope:
         model = build_model(config, log=None if state else log)
+        pyramid = None
+        if curriculum.pyramid_levels(model):   # trained per level; the rest sees the top
+            pyramid, model = model, curriculum.top_level_model(model, config["scale"])
         model.compile(optimizer=build_optimizer(config, model), loss=build_loss(config),
                       steps_per_execution=config["steps_per_execution"])
         if state:
@@ -455,7 +482,7 @@ def train(config, resume=True, log=print, extra_callbacks=()):
                 f"({ckpt_dir})")
             _apply_learning_rate(model.optimizer, state.get("config") or {}, config, log)
         if cluster is None:
-            fitted = build_training_model(config, model)
+            fitted = build_training_model(config, model, pyramid=pyramid)
     if cluster is not None:   # made outside the scope: fit_under_multi_worker says why
         wrap = None
         if config["data"]["degrade_on"] == "device":
@@ -470,6 +497,9 @@ def train(config, resume=True, log=print, extra_callbacks=()):
         train_data = distribute.shard_by_data(train_data)
 
     callbacks = [cb.ReseedEachEpoch(config["seed"])]
+    if pyramid is not None:
+        callbacks.append(curriculum.Curriculum(config["curriculum"],
+                                               config["steps_per_epoch"]))
     options = config["callbacks"]
     val_images = []
     validate = bool(config["data"]["val"]) and chief   # plain model calls: no collectives
