@@ -157,7 +157,10 @@ class LevelLosses(keras.Model):
     makes level ``k``'s target ``imresize(y, scale=k / scale)`` and returns
     ``sum_k weights[k] * loss(target_k, sr_x<k>)`` (plus any layer losses).
     ``weights`` are non-trainable scalar variables (``loss_weight_x<k>``), assigned by
-    ``Curriculum`` between compiled calls.
+    ``Curriculum`` between compiled calls. The logs also hold each level's unweighted
+    loss, ``loss_x<k>`` (epoch means): ``loss`` itself changes meaning with the weights,
+    so the trainer keeps the best checkpoint by ``loss_x<scale>`` when it does not
+    validate.
 
     Not meant to be saved: the trained model is ``self.sr_model`` (``top_level_model``),
     which shares its variables (and, in the trainer, its optimizer).
@@ -182,6 +185,11 @@ class LevelLosses(keras.Model):
             self.add_weight(shape=(), initializer=keras.initializers.Constant(float(w)),
                             trainable=False, dtype="float32", name=f"loss_weight_x{k}")
             for k, w in zip(self.levels, initial_weights)]
+        self.level_trackers = [keras.metrics.Mean(name=f"loss_x{k}") for k in self.levels]
+
+    @property
+    def metrics(self):
+        return super().metrics + self.level_trackers
 
     def call(self, inputs, training=False):
         return self.pyramid(inputs, training=training)
@@ -192,15 +200,24 @@ class LevelLosses(keras.Model):
         return {f"sr_x{k}": hr if k == self.scale else imresize(hr, scale=k / self.scale)
                 for k in self.levels}
 
-    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+    def level_losses(self, y, y_pred):
+        """Unweighted loss of each level (lowest first), scalars."""
         targets = self.targets(y)
+        return [self.level_loss(targets[f"sr_x{k}"], ops.cast(y_pred[f"sr_x{k}"], "float32"))
+                for k in self.levels]
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         total = 0.0
-        for k, weight in zip(self.levels, self.level_weights):
-            pred = ops.cast(y_pred[f"sr_x{k}"], "float32")
-            total = total + weight * self.level_loss(targets[f"sr_x{k}"], pred)
+        for weight, loss in zip(self.level_weights, self.level_losses(y, y_pred)):
+            total = total + weight * loss
         if self.losses:
             total = total + ops.sum(ops.stack(self.losses))
         return total
+
+    def compute_metrics(self, x, y, y_pred, sample_weight=None):
+        for tracker, loss in zip(self.level_trackers, self.level_losses(y, y_pred)):
+            tracker.update_state(loss)
+        return super().compute_metrics(x, y, y_pred, sample_weight=sample_weight)
 
 
 class Curriculum(keras.callbacks.Callback):

@@ -517,7 +517,10 @@ def train(config, resume=True, log=print, extra_callbacks=()):
                                       warmup_batches=divergence["warmup_batches"],
                                       warmup_epochs=divergence["warmup_epochs"], log=log)
         callbacks.append(diverged)
-    checkpoint = cb.Checkpoint(ckpt_dir, monitor="val_psnr" if validate else "loss",
+    monitor = "val_psnr" if validate else "loss"
+    if pyramid is not None and not validate:   # "loss" changes meaning with the weights
+        monitor = f"loss_x{config['scale']}"
+    checkpoint = cb.Checkpoint(ckpt_dir, monitor=monitor,
                                seed=config["seed"], extra_state={"config": config},
                                resume=bool(state), guards=[diverged] if diverged else [],
                                identity={"model": config["model"], "scale": config["scale"],

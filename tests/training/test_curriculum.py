@@ -63,6 +63,8 @@ def test_weights_change_at_the_configured_steps(tiny_config, tmp_path):
     model = result["model"]   # the top level, LR -> SR x4
     assert model.output_shape == (None, None, None, 1)
     assert np.isfinite(result["history"][-1]["loss"])
+    assert {"loss_x2", "loss_x4"} <= set(result["history"][-1])   # unweighted, per level
+    assert result["best"] == -min(h["loss_x4"] for h in result["history"])
 
 
 def test_loss_is_the_weighted_sum_of_level_losses():
