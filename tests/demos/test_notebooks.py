@@ -11,7 +11,8 @@ nbformat = pytest.importorskip("nbformat")
 nbclient = pytest.importorskip("nbclient")
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
-NAMES = ["01_quickstart", "02_upsampling_strategies", "03_losses_and_gan", "04_export_tflite"]
+NAMES = ["01_quickstart", "02_upsampling_strategies", "03_losses_and_gan", "04_export_tflite",
+         "task_evaluation"]
 TINY = {"steps_per_epoch": 2, "epochs": 1, "batch_size": 4, "patch_size": 12,
         "eval_limit": 1, "qat_epochs": 1, "qat_steps": 2, "latency_size": 32,
         "latency_runs": 2, "vgg_weights": None}
