@@ -28,6 +28,10 @@ def _layer_macs(layer, in_shape, out_shape):
         return _spatial(out_shape) * kh * kw * (in_shape[-1] // groups) * layer.filters
     if isinstance(layer, keras.layers.Dense):
         return math.prod(int(d) for d in in_shape[1:]) * layer.units
+    if hasattr(layer, "conv_equivalent"):  # re-parameterizable: counted as its Conv2D
+        spec = layer.conv_equivalent()
+        kh, kw = spec["kernel_size"]
+        return _spatial(out_shape) * kh * kw * in_shape[-1] * spec["filters"]
     return 0
 
 
@@ -39,7 +43,9 @@ def count_macs(model, input_size=24):
 
     Convolutions, transposed convolutions and dense layers are counted from their kernel
     sizes and the static shapes the model would have for an ``input_size`` square input;
-    element-wise layers (activations, adds, resizes, pixel shuffle) are ignored.
+    element-wise layers (activations, adds, resizes, pixel shuffle) are ignored. A layer
+    with a ``conv_equivalent()`` method (``RepConv3x3``: re-parameterizable branches) is
+    counted as the single conv it folds into, which is also what it runs.
 
     Args:
         model: a functional ``keras.Model`` with one image input.
@@ -54,7 +60,8 @@ def count_macs(model, input_size=24):
     height = shape[1] if shape[1] is not None else input_size
     width = shape[2] if shape[2] is not None else input_size
     probe_shape = (1, height, width, shape[3])
-    layers = [layer for layer in model.layers if isinstance(layer, _COUNTED)]
+    layers = [layer for layer in model.layers
+              if isinstance(layer, _COUNTED) or hasattr(layer, "conv_equivalent")]
     tensors = []
     for layer in layers:
         tensors += [layer.input, layer.output]
@@ -105,4 +112,6 @@ def receptive_field(model):
                 layer, keras.layers.Conv2DTranspose):
             field += (layer.kernel_size[0] - 1) * layer.dilation_rate[0] * jump
             jump *= layer.strides[0]
+        elif hasattr(layer, "conv_equivalent"):  # stride 1, no dilation
+            field += (layer.conv_equivalent()["kernel_size"][0] - 1) * jump
     return field

@@ -29,6 +29,8 @@ CASES = {
     "dbpn_small-x4-y": ("dbpn_small", dict(scale=4, channels=1, filters=8,
                                            feature_filters=16), False),
     "hourglass-x3-rgb": ("hourglass", dict(scale=3, channels=3, filters=8, num_blocks=1), False),
+    "plainsr_small-x3-y": ("plainsr_small", dict(scale=3, channels=1), False),
+    "plainsr_large-x4-rgb": ("plainsr_large", dict(scale=4, channels=3, num_blocks=2), False),
 }
 
 
