@@ -112,19 +112,29 @@ class RepConv3x3(keras.layers.Layer):
         self._c_in = c_in
 
     def merged_kernel(self):
-        """The ``(3, 3, C_in, filters)`` kernel of the single conv equal to the branch sum."""
+        """The ``(3, 3, C_in, filters)`` kernel of the single conv equal to the branch sum.
+
+        Computed in the dtype the weights are read in (float32; the compute dtype inside
+        ``call`` under a mixed precision policy, where Keras autocasts them).
+        """
+        kernel = ops.convert_to_tensor(self.conv3x3)
+        dtype = kernel.dtype
+
+        def constant(array):
+            return ops.cast(ops.convert_to_tensor(array), dtype)
+
         centre = np.zeros((3, 3, 1, 1), "float32")
         centre[1, 1] = 1.0
-        kernel = self.conv3x3 + ops.convert_to_tensor(centre) * self.conv1x1[None, None]
+        kernel = kernel + constant(centre) * ops.convert_to_tensor(self.conv1x1)[None, None]
         if self.expand:
             kernel = kernel + ops.einsum("ie,hweo->hwio", self.expand1x1, self.squeeze3x3)
         if self.edges:
-            kernel = kernel + ops.einsum("mhw,mio->hwio", ops.convert_to_tensor(EDGE_FILTERS),
+            kernel = kernel + ops.einsum("mhw,mio->hwio", constant(EDGE_FILTERS),
                                          self.edge_scales)
         if self.identity:
             eye = np.zeros((3, 3, self._c_in, self.filters), "float32")
             eye[1, 1] = np.eye(self._c_in, self.filters, dtype="float32")
-            kernel = kernel + ops.convert_to_tensor(eye)
+            kernel = kernel + constant(eye)
         return kernel
 
     def merged_weights(self):
