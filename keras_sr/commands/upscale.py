@@ -1,10 +1,15 @@
-"""``keras-sr upscale in.png out.png``: upscale an image with a model or a ``.tflite`` file.
+"""``keras-sr upscale in.png out.png``: upscale an image or a video with a model or a ``.tflite``.
 
 The whole image goes through the model at once when that fits in ``--max-memory``;
 otherwise (or with ``--tile N``) it is cut into tiles with the model's receptive radius
 as overlap, which gives the same pixels. Greyscale stays greyscale (``--rgb`` for
 colour output); RGBA keeps its alpha, upscaled bicubically (``--alpha refuse`` stops
 instead). The output path is checked before any work.
+
+A video input or output (``in.mp4 out.mp4``, see
+``keras_sr.inference.video.VIDEO_SUFFIXES``) is streamed frame by frame through the same
+per-image path (``keras_sr.inference.video``, PyAV: the ``video`` extra), with audio,
+timestamps and rotation kept; ``--codec`` / ``--crf`` choose the encoding.
 """
 
 import sys
@@ -21,9 +26,10 @@ ACTIVATION_COPIES = 3
 
 def add_arguments(parser):
     """Define the options of ``keras-sr upscale``."""
-    parser.add_argument("input", help="LR image (PNG, JPEG, BMP, TIFF, WebP)")
+    parser.add_argument("input", help="LR image (PNG, JPEG, BMP, TIFF, WebP) or video "
+                        "(anything FFmpeg reads)")
     parser.add_argument("output", help="where to write the SR image (" +
-                        ", ".join(OUTPUT_SUFFIXES) + ")")
+                        ", ".join(OUTPUT_SUFFIXES) + ") or video (.mp4, .mkv, .mov, .m4v)")
     parser.add_argument("--model", default=None, help="model name in keras_sr.models")
     parser.add_argument("--scale", type=int, default=None,
                         help="upscaling factor (read from the sidecar JSON with --tflite)")
@@ -48,20 +54,26 @@ def add_arguments(parser):
     parser.add_argument("--overwrite", action="store_true",
                         help="allow the output to replace the input file")
     parser.add_argument("--threads", type=int, default=None, help="TFLite CPU threads")
+    parser.add_argument("--codec", default="libx264",
+                        help="video only: FFmpeg encoder of the output (yuv420p)")
+    parser.add_argument("--crf", type=int, default=18,
+                        help="video only: constant rate factor (lower: better, bigger)")
 
 
-def check_output(input_path, output_path, overwrite=False):
+def check_output(input_path, output_path, overwrite=False, suffixes=OUTPUT_SUFFIXES):
     """Validate the output path before any work; raise ``ValueError`` / ``OSError``.
 
     Args:
         input_path: the input image path.
         output_path: where the result will be written.
         overwrite: allow ``output_path`` to be the input file.
+        suffixes: the accepted extensions (default: the lossless image formats).
     """
     output = Path(output_path)
-    if output.suffix.lower() not in OUTPUT_SUFFIXES:
+    if output.suffix.lower() not in suffixes:
+        kind = "(lossless)" if suffixes == OUTPUT_SUFFIXES else "(video)"
         raise ValueError(f"output {output}: unsupported extension {output.suffix!r}; use "
-                         f"one of {', '.join(OUTPUT_SUFFIXES)} (lossless)")
+                         f"one of {', '.join(suffixes)} {kind}")
     if output.is_dir():
         raise IsADirectoryError(f"output {output} is a folder; give a file name")
     if Path(input_path).exists() and output.exists() and \
@@ -84,6 +96,8 @@ def _check_args(args):
         raise ValueError(f"--tile must be >= 1; got {args.tile}")
     if args.overlap is not None and args.overlap < 0:
         raise ValueError(f"--overlap must be >= 0; got {args.overlap}")
+    if args.crf is not None and args.crf < 0:
+        raise ValueError(f"--crf must be >= 0; got {args.crf}")
     if not args.max_memory > 0:
         raise ValueError(f"--max-memory must be > 0 GB; got {args.max_memory}")
     if args.tflite is None and (args.model is None or args.scale is None):
@@ -150,22 +164,8 @@ def _read(args):
     return colour, alpha
 
 
-def run(args):
-    """Upscale ``args.input`` into ``args.output``; return the exit status."""
-    import keras
-    import numpy as np
-
-    from keras_sr.image.io import write_image
-    from keras_sr.image.resize import imresize
-    from keras_sr.inference.tiling import upscale_tiled
-
-    _check_args(args)
-    if not Path(args.input).is_file():
-        raise FileNotFoundError(f"no such input image: {args.input}")
-    check_output(args.input, args.output, overwrite=args.overwrite)
-    lr, alpha = _read(args)
-    model, scale, sidecar = _load(args)
-    height, width = lr.shape[:2]
+def _plan_tiles(args, model, scale, sidecar, height, width, what="image"):
+    """``(tile, overlap, radius)`` for a ``height x width`` input: whole when it fits."""
     fixed = sidecar.get("input_size")
     tile = args.tile
     if tile is None and fixed:
@@ -176,13 +176,83 @@ def run(args):
             tile = max(height, width)
         else:
             tile = 256
-            print(f"keras-sr upscale: the whole {width}x{height} image needs about "
+            print(f"keras-sr upscale: the whole {width}x{height} {what} needs about "
                   f"{need / 2**30:.1f} GB (more than --max-memory {args.max_memory:g}); "
                   f"tiling at {tile} px (same pixels; --tile N to choose)", file=sys.stderr)
     overlap = args.overlap
-    radius = sidecar.get("receptive_radius")
     if overlap is None and fixed:
         overlap = sidecar.get("tile", {}).get("overlap")
+    return tile, overlap, sidecar.get("receptive_radius")
+
+
+def _is_video(args):
+    """A video output, or a video input (whose image output is then refused)."""
+    from keras_sr.inference.video import INPUT_SUFFIXES, VIDEO_SUFFIXES
+
+    return (Path(args.output).suffix.lower() in VIDEO_SUFFIXES
+            or Path(args.input).suffix.lower() in INPUT_SUFFIXES)
+
+
+def run_video(args):
+    """Upscale the clip ``args.input`` into ``args.output``; return the exit status."""
+    from tqdm import tqdm
+
+    from keras_sr.inference import video
+
+    try:
+        video.import_av()
+    except ModuleNotFoundError as error:
+        raise SystemExit(f"keras-sr upscale: error: {error}") from None
+    if not Path(args.input).is_file():
+        raise FileNotFoundError(f"no such input video: {args.input}")
+    check_output(args.input, args.output, overwrite=args.overwrite,
+                 suffixes=video.VIDEO_SUFFIXES)
+    info = video.probe_video(args.input)
+    model, scale, sidecar = _load(args)
+    tile, overlap, radius = _plan_tiles(args, model, scale, sidecar, info["height"],
+                                        info["width"], what="frame")
+    bar = tqdm(total=info["frames"] or None, unit="frame", desc="keras-sr upscale",
+               file=sys.stderr, dynamic_ncols=True)
+    try:
+        stats = video.upscale_video(
+            model, args.input, args.output, scale, tile=tile, overlap=overlap,
+            radius=radius, codec=args.codec, crf=args.crf, num_threads=args.threads,
+            progress=lambda done, total: bar.update(done - bar.n))
+    finally:
+        bar.close()
+    audio = f", audio {stats['audio']}" if stats["audio"] else ", no audio"
+    print(f"{args.input} {info['width']}x{info['height']} -> {args.output} "
+          f"{stats['width']}x{stats['height']}: {stats['frames']} frames in "
+          f"{stats['total_s']:.1f} s ({stats['frames'] / stats['total_s']:.2f} fps; model "
+          f"{stats['model_s']:.1f} s, decode {stats['decode_s']:.1f} s, encode "
+          f"{stats['encode_s']:.1f} s){audio}", file=sys.stderr)
+    return 0
+
+
+def run(args):
+    """Upscale ``args.input`` into ``args.output``; return the exit status."""
+    _check_args(args)
+    if _is_video(args):
+        return run_video(args)
+    return run_image(args)
+
+
+def run_image(args):
+    """Upscale the image ``args.input`` into ``args.output``; return the exit status."""
+    import keras
+    import numpy as np
+
+    from keras_sr.image.io import write_image
+    from keras_sr.image.resize import imresize
+    from keras_sr.inference.tiling import upscale_tiled
+
+    if not Path(args.input).is_file():
+        raise FileNotFoundError(f"no such input image: {args.input}")
+    check_output(args.input, args.output, overwrite=args.overwrite)
+    lr, alpha = _read(args)
+    model, scale, sidecar = _load(args)
+    height, width = lr.shape[:2]
+    tile, overlap, radius = _plan_tiles(args, model, scale, sidecar, height, width)
     rows, cols = -(-height // tile), -(-width // tile)
     bar = keras.utils.Progbar(rows * cols, unit_name="tile") if rows * cols > 1 else None
     start = time.perf_counter()
