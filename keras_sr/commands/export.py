@@ -161,16 +161,25 @@ def run(args):
     from keras_sr.export import export_tflite, format_report, verify_tflite
     from keras_sr.export.patches import builtin_photos, load_folders, sample_patches
     from keras_sr.export.qat import qat_model_for
+    from keras_sr.models import rep_layers, reparameterize
     from keras_sr.quantization import equalize_channel_ranges
     from keras_sr.quantization.recipe import save_state
 
     start = time.perf_counter()
     keras.utils.set_random_seed(args.seed)
     model = _build_model(args)
+    folded = [layer.name for layer in rep_layers(model)]
+    if folded:  # a trained (multi-branch) checkpoint: deploy the plain-conv form
+        model = reparameterize(model)
+        print(f"folded {len(folded)} re-parameterizable blocks ({', '.join(folded)}) into "
+              "plain Conv2D 3x3 (keras_sr.models.reparameterize, same outputs)",
+              file=sys.stderr)
     channels = int(model.input_shape[-1])
     weights = None if str(args.weights).lower() == "none" else args.weights
     to_convert, representative = model, None
     metadata = {"model": args.model, "weights": str(args.weights)}
+    if folded:
+        metadata["folded_rep_blocks"] = folded
     if args.quantize == "int8-ptq":
         images = load_folders(args.train_dir) if args.train_dir else builtin_photos()
         lr, _ = sample_patches(images, args.scale, args.patch_size or 32,

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from keras_sr.layers.resize import Resize
+from keras_sr.models.mobile import rep_layers, reparameterize
 from keras_sr.quantization import is_qat_model
 from keras_sr.quantization.subpixel import as_subpixel
 
@@ -201,6 +202,9 @@ def export_tflite(model, path, quantize="none", representative_data=None, input_
             as ``CONV_2D`` + ``DEPTH_TO_SPACE`` (same outputs; FSRCNN x3 runs ~7x faster
             in LiteRT on a CPU and gets per-channel int8 weights). QAT models are
             converted as they are: rewrite the float model before ``quantize_model``.
+            Re-parameterizable blocks (``RepConv3x3``, PlainSR) are always folded into
+            plain ``Conv2D`` first (:func:`keras_sr.models.reparameterize`, same outputs);
+            the sidecar lists them under ``"folded_rep_blocks"``.
 
     Returns:
         ``Path`` of the written ``.tflite`` file.
@@ -208,6 +212,9 @@ def export_tflite(model, path, quantize="none", representative_data=None, input_
     from keras_sr.export.sidecar import build_sidecar, write_sidecar
 
     path = Path(path)
+    folded = [layer.name for layer in rep_layers(model)]
+    if folded:
+        model = reparameterize(model)
     to_convert, replaced = as_subpixel(model) if subpixel else (model, [])
     flatbuffer = convert(to_convert, quantize, representative_data, input_size, io,
                          subpixel=False)
@@ -216,6 +223,8 @@ def export_tflite(model, path, quantize="none", representative_data=None, input_
     extra = dict(metadata or {})
     if replaced:
         extra["transposed_conv_as_subpixel"] = replaced
+    if folded:
+        extra["folded_rep_blocks"] = folded
     sidecar = build_sidecar(model, path, quantize=quantize, input_size=input_size,
                             extra=extra or None)
     write_sidecar(path, sidecar)

@@ -1,0 +1,83 @@
+"""PlainSR through `keras-sr export`: folded automatically, full-integer int8 graphs."""
+
+import argparse
+import json
+
+import numpy as np
+import pytest
+
+from keras_sr import models
+from keras_sr.commands import export as export_command
+from keras_sr.export import integer_core_problems, list_ops
+from keras_sr.export.inspector import BOUNDARY_OPS, is_float_op
+from keras_sr.image.io import write_image
+from keras_sr.runtime import TFLiteModel
+
+pytestmark = pytest.mark.tf_only
+# Every op of a folded PlainSR int8 graph between the input and output (de)quantize;
+# int8-ptq adds the output clip to [0, 1] (RELU, MINIMUM), int8 too.
+INT8_CORE = {"CONV_2D", "CONCATENATION", "ADD", "DEPTH_TO_SPACE"}
+OUTPUT_CLIP = {"RELU", "MINIMUM"}
+
+
+def _parse(argv):
+    parser = argparse.ArgumentParser()
+    export_command.add_arguments(parser)
+    return parser.parse_args(argv)
+
+
+@pytest.fixture(scope="module")
+def hr_dir(tmp_path_factory):
+    import skimage.data
+
+    folder = tmp_path_factory.mktemp("hr")
+    write_image(folder / "img0.png", skimage.data.astronaut()[100:148, 100:160])
+    return folder
+
+
+def check_full_integer(path):
+    """Op by op: only (de)quantize at the edges, int8 everywhere in between."""
+    ops = list_ops(path)
+    assert integer_core_problems(ops) == []
+    names = [op["op"] for op in ops]
+    assert INT8_CORE <= set(names) - set(BOUNDARY_OPS) <= INT8_CORE | OUTPUT_CLIP, names
+    assert names.count("CONV_2D") == 6  # head + 4 blocks + tail: one conv per block
+    first = max(i for i, op in enumerate(ops) if op["op"] == "QUANTIZE" and i < 2)
+    last = min(i for i, op in enumerate(ops) if op["op"] == "DEQUANTIZE")
+    for op in ops[first + 1:last]:
+        assert not is_float_op(op), op
+        assert op["op"] in INT8_CORE | OUTPUT_CLIP
+
+
+@pytest.mark.parametrize("quantize", ["int8-ptq", "int8-qat"])
+def test_unfolded_model_exports_as_full_integer_int8(quantize, hr_dir, tmp_path, capsys):
+    out = tmp_path / f"plainsr_{quantize}.tflite"
+    argv = ["--model", "plainsr_small", "--scale", "3", "--weights", "none",
+            "--quantize", quantize, "--patches", "8", "--patch-size", "12",
+            "--train-dir", str(hr_dir), "--out", str(out)]
+    if quantize == "int8-qat":
+        argv += ["--qat-epochs", "1"]
+    assert export_command.run(_parse(argv)) == 0
+    assert "folded 6 re-parameterizable blocks (head, block1, block2, block3, block4, " \
+           "tail) into plain Conv2D" in capsys.readouterr().err
+    check_full_integer(out)
+    sidecar = json.loads(out.with_suffix(".json").read_text())
+    assert sidecar["model"] == "plainsr_small" and sidecar["scale"] == 3
+    assert sidecar["folded_rep_blocks"][0] == "head"
+    lr = np.random.default_rng(0).uniform(size=(1, 10, 12, 1)).astype("float32")
+    sr = TFLiteModel(out)(lr)
+    assert sr.shape == (1, 30, 36, 1)
+    assert np.isfinite(sr).all() and sr.min() >= 0.0 and sr.max() <= 1.0
+
+
+def test_library_export_folds_the_model(tmp_path):
+    from keras_sr.export import export_tflite
+
+    model = models.get("plainsr_small", scale=2, channels=1)
+    path = export_tflite(model, tmp_path / "f32.tflite")
+    lr = np.random.default_rng(1).uniform(size=(1, 9, 11, 1)).astype("float32")
+    np.testing.assert_allclose(TFLiteModel(path)(lr), np.asarray(model(lr)), atol=1e-5)
+    assert {op["op"] for op in list_ops(path)} == {"CONV_2D", "CONCATENATION", "ADD",
+                                                    "DEPTH_TO_SPACE"}
+    assert json.loads(path.with_suffix(".json").read_text())["folded_rep_blocks"][-1] == \
+        "tail"
