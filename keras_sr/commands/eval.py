@@ -1,8 +1,9 @@
-"""``keras-sr eval``: Y-channel PSNR / SSIM of a model (or bicubic) on a test set.
+"""``keras-sr eval``: Y-channel PSNR / SSIM (and VIFp, IFC) of a model on a test set.
 
 Example::
 
     keras-sr eval --model bicubic --scale 4 --dataset Set5 --json set5_x4.json
+    keras-sr eval --model bicubic --scale 4 --dataset Set5 --metrics psnr,ssim,vif,ifc
     keras-sr eval --model espcn --scale 3 --dataset B100 --weights pretrained
     keras-sr eval --model runs/espcn_x3_c1.keras --dataset Set5
 
@@ -15,6 +16,9 @@ import json
 from pathlib import Path
 
 DEFAULT_SCALE = 4
+METRICS = ("psnr", "ssim", "vif", "ifc")    # keras_sr.metrics.protocol.METRICS, kept light
+_COLUMNS = {"psnr": ("PSNR (dB)", 9, ".2f"), "ssim": ("SSIM", 6, ".4f"),
+            "vif": ("VIFp", 6, ".4f"), "ifc": ("IFC", 6, ".3f")}
 
 
 def add_arguments(parser):
@@ -36,10 +40,23 @@ def add_arguments(parser):
                              "own (or its weights' sidecar's)")
     parser.add_argument("--json", default=None, metavar="PATH",
                         help="also write the results as JSON to PATH")
+    parser.add_argument("--metrics", default="psnr,ssim",
+                        help="comma-separated scores, of " + ", ".join(METRICS)
+                             + " (default psnr,ssim; IFC takes a few seconds per image)")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     parser.add_argument("--skip-bad", action="store_true",
                         help="score the rest when some images cannot be read or are too "
                              "small (they are listed); without it they are an error")
+
+
+def parse_metrics(text):
+    """``--metrics`` as a tuple of names; a one-line error for unknown ones."""
+    names = tuple(dict.fromkeys(m.strip().lower() for m in text.split(",") if m.strip()))
+    unknown = [m for m in names if m not in METRICS]
+    if unknown or not names:
+        raise ValueError(f"--metrics: expected a comma-separated list of {', '.join(METRICS)}; "
+                         f"got {text!r}")
+    return names
 
 
 def _check_scale(scale):
@@ -101,16 +118,21 @@ def resolve_model(args):
 
 
 def format_table(result):
-    """The per-image table and the mean, as text."""
+    """The per-image table and the mean, as text (one column per metric in the result)."""
+    names = [m for m in METRICS if f"{m}_y" in result]
     width = max([len("image"), len("mean")] + [len(r["name"]) for r in result["per_image"]])
+    header = f"{'image':<{width}}" + "".join(f"  {_COLUMNS[m][0]:>{_COLUMNS[m][1]}}"
+                                             for m in names)
+
+    def row(label, values):
+        return f"{label:<{width}}" + "".join(
+            f"  {values[f'{m}_y']:>{_COLUMNS[m][1]}{_COLUMNS[m][2]}}" for m in names)
+
     lines = [f"{result['model']} x{result['scale']} on {result['dataset']} "
              f"({result['images']} images, Y channel, border {result['scale']} px shaved)",
-             f"{'image':<{width}}  {'PSNR (dB)':>9}  {'SSIM':>6}",
-             "-" * (width + 19)]
-    for row in result["per_image"]:
-        lines.append(f"{row['name']:<{width}}  {row['psnr_y']:>9.2f}  {row['ssim_y']:>6.4f}")
-    lines.append("-" * (width + 19))
-    lines.append(f"{'mean':<{width}}  {result['psnr_y']:>9.2f}  {result['ssim_y']:>6.4f}")
+             header, "-" * len(header)]
+    lines += [row(r["name"], r) for r in result["per_image"]]
+    lines += ["-" * len(header), row("mean", result)]
     return "\n".join(lines)
 
 
@@ -123,10 +145,11 @@ def run(args):
     # deferred on purpose: `keras-sr eval --help` must not start Keras/TensorFlow
     from keras_sr.inference.evaluate import evaluate
 
+    metrics = parse_metrics(args.metrics)
     model, scale = resolve_model(args)
     name = model if isinstance(model, str) else model.name
     result = evaluate(model, args.dataset, scale, model_name=name,
-                      progress=not args.no_progress, skip_bad=args.skip_bad)
+                      progress=not args.no_progress, skip_bad=args.skip_bad, metrics=metrics)
     print(format_table(result))
     if args.json:
         path = Path(args.json)

@@ -14,7 +14,8 @@ from keras_sr.data.patches import BadImagesError
 from keras_sr.data.sets import hr_lr_folders, resolve_dataset
 from keras_sr.image.io import list_images, read_image
 from keras_sr.inference.predict import upscale_array
-from keras_sr.metrics.protocol import bicubic_upscale, score_image
+from keras_sr.metrics.protocol import (DEFAULT_METRICS, bicubic_upscale, check_metrics,
+                                       score_image)
 
 
 def _upscaler(model, scale):
@@ -28,7 +29,7 @@ def _upscaler(model, scale):
 
 
 def evaluate(model, dataset, scale, model_name=None, progress=True, limit=None,
-             skip_bad=False):
+             skip_bad=False, metrics=DEFAULT_METRICS):
     """Score a model on a test set with the standard SR protocol.
 
     Args:
@@ -44,11 +45,14 @@ def evaluate(model, dataset, scale, model_name=None, progress=True, limit=None,
         skip_bad: score the images that can be scored and warn how many were left out,
             instead of raising. A bad image is one that cannot be read, or is too small
             for the protocol at this scale (e.g. 1x1).
+        metrics: which scores, names of ``keras_sr.metrics.protocol.METRICS`` (``psnr``,
+            ``ssim``, ``vif``, ``ifc``) or one comma-separated string.
 
     Returns:
         dict with ``dataset`` (str), ``scale`` (int), ``model`` (str), ``images`` (int),
-        ``psnr_y`` and ``ssim_y`` (means over images) and ``per_image``: a list of
-        ``{"name", "psnr_y", "ssim_y"}``; ``skipped``, a list of ``(file, reason)``.
+        ``<metric>_y`` for each metric (means over images, e.g. ``psnr_y``, ``ssim_y``)
+        and ``per_image``: a list of ``{"name", "psnr_y", "ssim_y", ...}``; ``skipped``,
+        a list of ``(file, reason)``.
 
     Raises:
         BadImagesError: some images are bad and ``skip_bad`` is False; the message lists
@@ -57,6 +61,7 @@ def evaluate(model, dataset, scale, model_name=None, progress=True, limit=None,
     if not isinstance(scale, (int, np.integer)) or isinstance(scale, bool) or scale < 1:
         raise ValueError(f"evaluate: `scale` must be a positive integer; got {scale!r}")
     scale = int(scale)
+    keys = [f"{name}_y" for name in check_metrics(metrics)]
     upscale = _upscaler(model, scale)
     folder = resolve_dataset(dataset)
     hr_folder, lr_folder = hr_lr_folders(folder, scale)
@@ -75,7 +80,7 @@ def evaluate(model, dataset, scale, model_name=None, progress=True, limit=None,
     if progress:
         print(f"{model_name} x{scale} on {folder.name}")
         bar = keras.utils.Progbar(len(hr_paths), unit_name="image",
-                                  stateful_metrics=["psnr_y", "ssim_y"])
+                                  stateful_metrics=keys)
     per_image, bad = [], []
     for i, path in enumerate(hr_paths):
         source = path if lr_paths is None else f"{path} (LR {lr_paths[i]})"
@@ -84,15 +89,14 @@ def evaluate(model, dataset, scale, model_name=None, progress=True, limit=None,
             lr = None
             if lr_paths is not None:
                 lr = read_image(lr_paths[i], mode="L" if hr.shape[-1] == 1 else "RGB")
-            value_psnr, value_ssim = score_image(hr, scale, upscale, lr=lr)
+            scores = score_image(hr, scale, upscale, lr=lr, metrics=[k[:-2] for k in keys])
         except (OSError, ValueError) as err:   # ImageReadError is a ValueError
             bad.append((str(source), str(err)))
             continue
-        per_image.append({"name": path.name, "psnr_y": value_psnr, "ssim_y": value_ssim})
+        per_image.append({"name": path.name, **scores})
         if bar is not None:
-            bar.update(i + 1, values=[
-                ("psnr_y", float(np.mean([r["psnr_y"] for r in per_image]))),
-                ("ssim_y", float(np.mean([r["ssim_y"] for r in per_image])))])
+            bar.update(i + 1, values=[(k, float(np.mean([r[k] for r in per_image])))
+                                      for k in keys])
     if bad and (not skip_bad or not per_image):
         lines = "\n".join(f"  {name}: {reason}" for name, reason in bad)
         hint = ("; none of the images could be scored" if skip_bad else
@@ -108,8 +112,7 @@ def evaluate(model, dataset, scale, model_name=None, progress=True, limit=None,
         "scale": scale,
         "model": str(model_name),
         "images": len(per_image),
-        "psnr_y": float(np.mean([r["psnr_y"] for r in per_image])),
-        "ssim_y": float(np.mean([r["ssim_y"] for r in per_image])),
+        **{k: float(np.mean([r[k] for r in per_image])) for k in keys},
         "per_image": per_image,
         "skipped": bad,
     }

@@ -1,4 +1,4 @@
-"""``keras.metrics.Metric`` wrappers of PSNR and SSIM that average over every image seen.
+"""``keras.metrics.Metric`` wrappers of PSNR, SSIM, VIFp and IFC: means over every image seen.
 
 Each batch contributes one value per image (not one per batch, and not only its first
 image), so the result is the mean over the whole evaluation set however it is batched.
@@ -7,8 +7,10 @@ image), so the result is the mean over the whole evaluation set however it is ba
 import keras
 from keras import ops
 
+from keras_sr.metrics.ifc import ifc
 from keras_sr.metrics.psnr import psnr
 from keras_sr.metrics.ssim import ssim
+from keras_sr.metrics.vif import vif_p
 
 
 class _PerImageMean(keras.metrics.Metric):
@@ -107,4 +109,55 @@ class SSIM(_PerImageMean):
                          name=name, dtype=dtype, **kwargs)
 
 
-__all__ = ["PSNR", "SSIM"]
+@keras.saving.register_keras_serializable(package="keras_sr")
+class VIFp(_PerImageMean):
+    """Mean pixel-domain VIF (Sheikh & Bovik 2006) over all images seen, see
+    ``keras_sr.metrics.vif.vif_p``. Images need 41x41 pixels after ``crop_border``.
+
+    Args:
+        max_val: dynamic range (1.0 for [0, 1] images).
+        crop_border: pixels shaved from each border.
+        y_channel: score the BT.601 Y channel of RGB images.
+        name: metric name, default ``"vif_p"``.
+        dtype: dtype of the result.
+
+    Example:
+        >>> import numpy as np
+        >>> metric = VIFp()
+        >>> x = np.random.default_rng(0).random((2, 48, 48, 1)).astype("float32")
+        >>> metric.update_state(x, x)
+        >>> round(float(metric.result()), 4)
+        1.0
+    """
+
+    metric_fn = staticmethod(vif_p)
+
+    def __init__(self, max_val=1.0, crop_border=0, y_channel=False, name="vif_p", dtype=None,
+                 **kwargs):
+        super().__init__(max_val=max_val, crop_border=crop_border, y_channel=y_channel,
+                         name=name, dtype=dtype, **kwargs)
+
+
+@keras.saving.register_keras_serializable(package="keras_sr")
+class IFC(_PerImageMean):
+    """Mean information fidelity criterion (Sheikh, Bovik & de Veciana 2005) over all
+    images seen, see ``keras_sr.metrics.ifc.ifc`` (needs ``pyrtools`` for the pyramid
+    filters, and 72x72 pixels after ``crop_border``; slow: for evaluation, not training).
+
+    Args:
+        max_val: dynamic range (1.0 for [0, 1] images).
+        crop_border: pixels shaved from each border.
+        y_channel: score the BT.601 Y channel of RGB images.
+        name: metric name, default ``"ifc"``.
+        dtype: dtype of the result.
+    """
+
+    metric_fn = staticmethod(ifc)
+
+    def __init__(self, max_val=1.0, crop_border=0, y_channel=False, name="ifc", dtype=None,
+                 **kwargs):
+        super().__init__(max_val=max_val, crop_border=crop_border, y_channel=y_channel,
+                         name=name, dtype=dtype, **kwargs)
+
+
+__all__ = ["PSNR", "SSIM", "VIFp", "IFC"]

@@ -31,8 +31,11 @@ def gaussian_window(size=WINDOW_SIZE, sigma=WINDOW_SIGMA):
     return [t / total for t in taps]
 
 
-def _filter(x, size, sigma):
+def gaussian_filter(x, size, sigma):
     """Separable Gaussian filter of NHWC ``x`` per channel, 'valid' padding.
+
+    Also the window of VIF (``keras_sr.metrics.vif``). ``x`` is a ``(batch, H, W, C)``
+    keras tensor or numpy array; the result is ``(batch, H - size + 1, W - size + 1, C)``.
 
     Written as weighted sums of shifted slices: on CPU this is several times faster than
     ``depthwise_conv`` with 11-tap kernels, it needs no static image size, and the same
@@ -79,7 +82,7 @@ def ssim_maps(x, y, max_val, size=WINDOW_SIZE, sigma=WINDOW_SIGMA, xp=ops):
     c2 = (K2 * max_val) ** 2
     # Filter the five statistics in one pass by stacking them along channels.
     stacked = xp.concatenate([x, y, x * x, y * y, x * y], axis=-1)
-    filtered = _filter(stacked, size, sigma)
+    filtered = gaussian_filter(stacked, size, sigma)
     mu_x, mu_y, xx, yy, xy = xp.split(filtered, 5, axis=-1)
     var_x = xx - mu_x * mu_x
     var_y = yy - mu_y * mu_y
@@ -165,4 +168,5 @@ def ms_ssim(y_true, y_pred, max_val=1.0, crop_border=0, y_channel=False,
     return result if batched else result[0]
 
 
-__all__ = ["ssim", "ms_ssim", "ssim_maps", "gaussian_window", "MS_SSIM_WEIGHTS"]
+__all__ = ["ssim", "ms_ssim", "ssim_maps", "gaussian_window", "gaussian_filter",
+           "MS_SSIM_WEIGHTS"]

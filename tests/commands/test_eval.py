@@ -173,3 +173,36 @@ def test_eval_skip_bad_scores_the_rest_and_names_the_bad(datasets_dir, tmp_path,
     assert result["images"] == 5 and [Path(name).name for name, _ in result["skipped"]] == [
         "broken.png"]
     assert abs(result["psnr_y"] - 28.42) <= 0.03
+
+
+def test_eval_metrics_vif_and_ifc_through_the_cli(tmp_path, capsys):
+    pytest.importorskip("pyrtools")
+    from skimage import data
+
+    from keras_sr.image.io import read_image, write_image
+    from keras_sr.metrics.protocol import bicubic_upscale, score_image
+
+    folder = tmp_path / "images"
+    write_image(folder / "a.png", data.astronaut()[100:196, 150:249])
+    out = tmp_path / "scores.json"
+    status = main(["eval", "--model", "bicubic", "--scale", "2", "--dataset", str(folder),
+                   "--metrics", "psnr,vif,ifc", "--json", str(out), "--no-progress"])
+    assert status == 0
+    result = json.loads(out.read_text())
+    assert {"psnr_y", "vif_y", "ifc_y"} <= set(result) and "ssim_y" not in result
+    expected = score_image(read_image(folder / "a.png", mode=None), 2,
+                           lambda lr: bicubic_upscale(lr, 2), metrics=["psnr", "vif", "ifc"])
+    for key, value in expected.items():
+        assert result[key] == pytest.approx(value, abs=1e-9)
+        assert result["per_image"][0][key] == pytest.approx(value, abs=1e-9)
+    assert 0.0 < result["vif_y"] < 1.0 and result["ifc_y"] > 0.0
+    printed = capsys.readouterr().out
+    assert "VIFp" in printed and "IFC" in printed and "SSIM" not in printed
+    assert f"{result['vif_y']:.4f}" in printed and f"{result['ifc_y']:.3f}" in printed
+
+
+def test_eval_unknown_metric_is_one_line(tmp_path, capsys):
+    assert main(["eval", "--dataset", str(tmp_path), "--metrics", "psnr,lpips",
+                 "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--metrics: expected a comma-separated list of" in err

@@ -100,3 +100,25 @@ def test_bad_inputs_say_what_was_expected():
         score_image(hr, 4, _bicubic(4), lr=np.zeros((10, 10, 3)))
     with pytest.raises(ValueError, match=r"\(H, W, 1\) or \(H, W, 3\)"):
         score_image(np.zeros((48, 48, 4)), 4, _bicubic(4))
+
+
+def test_score_pair_metrics_choose_what_is_computed():
+    pytest.importorskip("pyrtools")
+    from keras_sr.metrics.ifc import ifc_values
+    from keras_sr.metrics.vif import vif_p_terms
+
+    hr = to_uint8(data.astronaut()[100:190, 150:246] / 255.0)
+    sr = to_uint8(bicubic_upscale(degrade(hr, 3), 3))
+    scores = score_pair(hr, sr, 3, metrics="ifc,vif,psnr")
+    assert list(scores) == ["ifc_y", "vif_y", "psnr_y"]
+    assert scores["psnr_y"] == score_pair(hr, sr, 3)[0]
+    y_hr, y_sr = luma_255(hr)[None, 3:-3, 3:-3], luma_255(sr)[None, 3:-3, 3:-3]
+    num, den = vif_p_terms(y_hr, y_sr, xp=np)
+    assert scores["vif_y"] == pytest.approx(float(num[0, 0] / den[0, 0]), abs=1e-12)
+    assert scores["ifc_y"] == pytest.approx(
+        float(ifc_values(y_hr[..., 0], y_sr[..., 0], xp=np)[0]), abs=1e-12)
+    with pytest.raises(ValueError, match="metrics: expected some of psnr, ssim, vif, ifc; "
+                                         "got lpips"):
+        score_pair(hr, sr, 3, metrics=["psnr", "lpips"])
+    with pytest.raises(ValueError, match="IFC needs 72x72"):
+        score_pair(hr[:72], sr[:72], 3, metrics=["psnr", "ifc"])
