@@ -46,9 +46,17 @@ def test_every_shipped_weight_names_a_config():
 
 @pytest.mark.parametrize("sidecar", SIDECARS, ids=lambda p: p.stem)
 def test_config_is_what_made_the_shipped_weight(sidecar):
-    """Model, steps, rate, patch, batch and parent as the sidecar's ``made_by`` records."""
+    """The config is the one the sidecar records: for weights made by ``keras-sr train``
+    (``scripts/ship_weights.py``), the whole config as the trainer read it; for the older
+    files of the former ``benchmarks/reproduce.py``, model, steps, rate, patch, batch and
+    parent as its ``made_by`` records."""
     meta = json.loads(sidecar.read_text())
     config = read_config(REPO / meta["config"])
+    if meta["made_by"] == f"keras-sr train --config {meta['config']}":
+        assert json.loads(json.dumps(config)) == meta["train_config"]
+        assert meta["steps"] == meta["epoch"] * config["steps_per_epoch"]
+        assert meta["epoch"] <= config["epochs"]
+        return
     assert (config["model"], config["scale"], config["channels"]) == \
         (meta["model"], meta["scale"], meta["channels"])
     assert config["epochs"] * config["steps_per_epoch"] == meta["steps"]
