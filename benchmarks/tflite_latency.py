@@ -1,7 +1,9 @@
 """TFLite CPU latency of SR models with ai-edge-litert: 640x360 -> 1920x1080 at x3.
 
 For each model: a float32 and an int8 (PTQ, calibrated on built-in photos; latency does
-not depend on the weights' values) ``.tflite`` with a fixed 360x640 input are timed on
+not depend on the weights' values; conv -> PReLU -> conv chains split into convs with a
+fused ReLU, the graph ``keras-sr export --quantize int8-qat`` writes, unless
+``--keep-prelu``) ``.tflite`` with a fixed 360x640 input are timed on
 this machine's CPU with 1 and 2 interpreter threads: median of ``--runs`` ``invoke()``
 calls after ``--warmup`` (the runtime alone; the whole ``TFLiteModel`` call with its
 numpy conversions is recorded beside it). The int8 files take and give uint8 by default
@@ -68,6 +70,8 @@ def main(argv=None):
     parser.add_argument("--int8-io", default="uint8", choices=("float32", "uint8", "int8"),
                         help="input / output dtype of the int8 files (uint8: camera frames "
                              "and bitmaps, no float conversion in the graph)")
+    parser.add_argument("--keep-prelu", action="store_true",
+                        help="int8: keep PRELU ops (XNNPACK has no int8 PRELU kernel)")
     parser.add_argument("--out", default=str(RESULTS / "tflite_latency.json"))
     args = parser.parse_args(argv)
 
@@ -76,6 +80,8 @@ def main(argv=None):
     from keras_sr import models
     from keras_sr.export import export_tflite
     from keras_sr.export.patches import builtin_photos, sample_patches
+    from keras_sr.quantization.split_prelu import split_prelu
+    from keras_sr.quantization.subpixel import as_subpixel
 
     size = tuple(int(v) for v in args.size.split("x"))
     rows = []
@@ -96,9 +102,12 @@ def main(argv=None):
                     alpha.assign(np.full(alpha.shape, 0.25, "float32"))
             macs = float(models.macs_per_pixel(model, per="output"))
             lr, _ = sample_patches(builtin_photos(), args.scale, 32, 32, channels=channels)
+            split_graph, split = (model, []) if args.keep_prelu else split_prelu(
+                as_subpixel(model)[0])
             for mode in ("none", "int8-ptq"):
                 io = "float32" if mode == "none" else args.int8_io
-                path = export_tflite(model, Path(tmp) / f"{name}_{mode}.tflite",
+                graph = model if mode == "none" or not split else split_graph
+                path = export_tflite(graph, Path(tmp) / f"{name}_{mode}.tflite",
                                      quantize=mode, input_size=size, io=io,
                                      representative_data=lr if mode != "none" else None)
                 for threads in args.threads:
@@ -107,6 +116,9 @@ def main(argv=None):
                            "threads": threads, "lr_size": list(size),
                            "sr_size": [size[0] * args.scale, size[1] * args.scale],
                            "io": io, "weights": weights,
+                           "prelu_as_split_relu": bool(split) and mode != "none",
+                           "graph_macs_per_output_pixel": round(float(models.macs_per_pixel(
+                               graph, per="output")), 1),
                            "runs": args.runs, "macs_per_output_pixel": round(macs, 1),
                            "params": int(model.count_params())}
                     try:

@@ -13,6 +13,7 @@ import numpy as np
 from keras_sr.layers.resize import Resize
 from keras_sr.models.mobile import rep_layers, reparameterize
 from keras_sr.quantization import is_qat_model
+from keras_sr.quantization.split_prelu import split_prelu_qat
 from keras_sr.quantization.subpixel import as_subpixel
 
 QUANTIZE_MODES = ("none", "float16", "dynamic", "int8-ptq", "int8-qat")
@@ -179,7 +180,7 @@ def convert(model, quantize="none", representative_data=None, input_size=None,
 
 
 def export_tflite(model, path, quantize="none", representative_data=None, input_size=None,
-                  io="float32", metadata=None, subpixel=True):
+                  io="float32", metadata=None, subpixel=True, split_prelu=True):
     """Convert ``model`` to TFLite, write ``path`` and its sidecar JSON; return ``path``.
 
     Args:
@@ -205,6 +206,12 @@ def export_tflite(model, path, quantize="none", representative_data=None, input_
             Re-parameterizable blocks (``RepConv3x3``, PlainSR) are always folded into
             plain ``Conv2D`` first (:func:`keras_sr.models.reparameterize`, same outputs);
             the sidecar lists them under ``"folded_rep_blocks"``.
+        split_prelu: for ``"int8-qat"``, re-express conv -> per-channel PReLU -> conv
+            chains of the QAT model as convs with a fused ReLU
+            (``keras_sr.quantization.split_prelu.split_prelu_qat``): LiteRT's XNNPACK
+            has no int8 ``PRELU`` kernel, so an int8 FSRCNN x3 runs ~5x faster on a CPU
+            (docs/export.md). The removed PReLUs are listed in the sidecar
+            (``prelu_as_split_relu``).
 
     Returns:
         ``Path`` of the written ``.tflite`` file.
@@ -216,6 +223,9 @@ def export_tflite(model, path, quantize="none", representative_data=None, input_
     if folded:
         model = reparameterize(model)
     to_convert, replaced = as_subpixel(model) if subpixel else (model, [])
+    split = []
+    if split_prelu and quantize == "int8-qat" and is_qat_model(to_convert):
+        to_convert, split = split_prelu_qat(to_convert)
     flatbuffer = convert(to_convert, quantize, representative_data, input_size, io,
                          subpixel=False)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -225,6 +235,8 @@ def export_tflite(model, path, quantize="none", representative_data=None, input_
         extra["transposed_conv_as_subpixel"] = replaced
     if folded:
         extra["folded_rep_blocks"] = folded
+    if split:
+        extra["prelu_as_split_relu"] = split
     sidecar = build_sidecar(model, path, quantize=quantize, input_size=input_size,
                             extra=extra or None)
     write_sidecar(path, sidecar)

@@ -151,12 +151,17 @@ def test_qat_export_rewrites_the_deconvolution_before_quantizing(tmp_path, hr_di
     assert integer_core_problems(ops) == []
     names = [op["op"] for op in ops]
     assert "TRANSPOSE_CONV" not in names and "DEPTH_TO_SPACE" in names
-    assert json.loads(out.with_suffix(".json").read_text())[
-        "transposed_conv_as_subpixel"] == ["sr"]
+    # XNNPACK runs every op in int8: the PReLUs became convs with a fused ReLU
+    assert set(names) == {"QUANTIZE", "CONV_2D", "DEPTH_TO_SPACE", "DEQUANTIZE"}
+    sidecar = json.loads(out.with_suffix(".json").read_text())
+    assert sidecar["transposed_conv_as_subpixel"] == ["sr"]
+    assert len(sidecar["prelu_as_split_relu"]) == 7
     kept = tmp_path / "fsrcnn_qat_kept.tflite"
     argv[-1] = str(kept)
-    assert export_command.run(_parse(export_command, argv + ["--keep-transposed"])) == 0
-    assert "TRANSPOSE_CONV" in [op["op"] for op in list_ops(kept)]
+    assert export_command.run(_parse(export_command, argv + ["--keep-transposed",
+                                                             "--keep-prelu"])) == 0
+    kept_ops = [op["op"] for op in list_ops(kept)]
+    assert "TRANSPOSE_CONV" in kept_ops and kept_ops.count("PRELU") == 7
 
 
 def test_a_saved_qat_state_is_converted_without_training(tmp_path, hr_dir, monkeypatch):
