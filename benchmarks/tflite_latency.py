@@ -1,9 +1,9 @@
 """TFLite CPU latency of SR models with ai-edge-litert: 640x360 -> 1920x1080 at x3.
 
 For each model: a float32 and an int8 (PTQ, calibrated on built-in photos; latency does
-not depend on the weights' values; conv -> PReLU -> conv chains split into convs with a
-fused ReLU, the graph ``keras-sr export --quantize int8-qat`` writes, unless
-``--keep-prelu``) ``.tflite`` with a fixed 360x640 input are timed on
+not depend on the weights' values; ``--split-prelu``: conv -> PReLU -> conv chains split
+into convs with a fused ReLU, as ``keras-sr export --split-prelu`` writes them)
+``.tflite`` with a fixed 360x640 input are timed on
 this machine's CPU with 1 and 2 interpreter threads: median of ``--runs`` ``invoke()``
 calls after ``--warmup`` (the runtime alone; the whole ``TFLiteModel`` call with its
 numpy conversions is recorded beside it). The int8 files take and give uint8 by default
@@ -70,8 +70,9 @@ def main(argv=None):
     parser.add_argument("--int8-io", default="uint8", choices=("float32", "uint8", "int8"),
                         help="input / output dtype of the int8 files (uint8: camera frames "
                              "and bitmaps, no float conversion in the graph)")
-    parser.add_argument("--keep-prelu", action="store_true",
-                        help="int8: keep PRELU ops (XNNPACK has no int8 PRELU kernel)")
+    parser.add_argument("--split-prelu", action="store_true",
+                        help="int8: split conv -> PReLU -> conv into ReLU convs (no PRELU "
+                             "op; XNNPACK has no int8 PRELU kernel)")
     parser.add_argument("--out", default=str(RESULTS / "tflite_latency.json"))
     args = parser.parse_args(argv)
 
@@ -102,7 +103,7 @@ def main(argv=None):
                     alpha.assign(np.full(alpha.shape, 0.25, "float32"))
             macs = float(models.macs_per_pixel(model, per="output"))
             lr, _ = sample_patches(builtin_photos(), args.scale, 32, 32, channels=channels)
-            split_graph, split = (model, []) if args.keep_prelu else split_prelu(
+            split_graph, split = (model, []) if not args.split_prelu else split_prelu(
                 as_subpixel(model)[0])
             for mode in ("none", "int8-ptq"):
                 io = "float32" if mode == "none" else args.int8_io

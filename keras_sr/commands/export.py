@@ -69,10 +69,10 @@ def add_arguments(parser):
     parser.add_argument("--keep-transposed", action="store_true",
                         help="keep TRANSPOSE_CONV ops (default: strided transposed convs "
                              "become CONV_2D + DEPTH_TO_SPACE, the same function, faster)")
-    parser.add_argument("--keep-prelu", action="store_true",
-                        help="int8-qat: keep PRELU ops (default: conv -> PReLU -> conv "
-                             "becomes CONV_2D with a fused ReLU, which XNNPACK runs in "
-                             "int8; FSRCNN x3 ~5x faster on a CPU)")
+    parser.add_argument("--split-prelu", action="store_true",
+                        help="int8-qat: export conv -> PReLU -> conv as CONV_2D with a "
+                             "fused ReLU (no PRELU op, which XNNPACK lacks in int8; 3x the "
+                             "MACs; not faster on an x86 CPU, see docs/export.md)")
     parser.add_argument("--train-dir", action="append", default=None,
                         help="HR image folder for QAT / PTQ calibration (repeatable); "
                              "default: T91 and BSD200 under KERAS_SR_DATA, else "
@@ -138,7 +138,7 @@ def _check(args):
     if args.report is not None and args.verify is None:
         raise ValueError("--report needs --verify DIR")
     qat_only = {"--qat-retrain": args.qat_retrain, "--qat-checkpoint": args.qat_checkpoint,
-                "--save-qat-state": args.save_qat_state, "--keep-prelu": args.keep_prelu}
+                "--save-qat-state": args.save_qat_state, "--split-prelu": args.split_prelu}
     for flag, value in qat_only.items():
         if value and args.quantize != "int8-qat":
             raise ValueError(f"{flag} needs --quantize int8-qat")
@@ -213,7 +213,7 @@ def run(args):
     path = export_tflite(to_convert, args.out, quantize=args.quantize,
                          representative_data=representative, input_size=args.input_size,
                          io=args.io, metadata=metadata, subpixel=not args.keep_transposed,
-                         split_prelu=not args.keep_prelu)
+                         split_prelu=args.split_prelu)
     print(f"wrote {path} and {path.with_suffix('.json')}")
     export_seconds = time.perf_counter() - start
     if args.verify is None:

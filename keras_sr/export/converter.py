@@ -180,7 +180,7 @@ def convert(model, quantize="none", representative_data=None, input_size=None,
 
 
 def export_tflite(model, path, quantize="none", representative_data=None, input_size=None,
-                  io="float32", metadata=None, subpixel=True, split_prelu=True):
+                  io="float32", metadata=None, subpixel=True, split_prelu=False):
     """Convert ``model`` to TFLite, write ``path`` and its sidecar JSON; return ``path``.
 
     Args:
@@ -208,8 +208,9 @@ def export_tflite(model, path, quantize="none", representative_data=None, input_
             the sidecar lists them under ``"folded_rep_blocks"``.
         split_prelu: for ``"int8-qat"``, re-express conv -> per-channel PReLU -> conv
             chains of the QAT model as convs with a fused ReLU
-            (``keras_sr.quantization.split_prelu.split_prelu_qat``): LiteRT's XNNPACK
-            has no int8 ``PRELU`` kernel, so an int8 FSRCNN x3 runs ~5x faster on a CPU
+            (``keras_sr.quantization.split_prelu.split_prelu_qat``): every op is then
+            one XNNPACK runs in int8 (it has no int8 ``PRELU``), for 3x the MACs. Off
+            by default: on this machine's x86 CPU the FSRCNN x3 file is no faster
             (docs/export.md). The removed PReLUs are listed in the sidecar
             (``prelu_as_split_relu``).
 

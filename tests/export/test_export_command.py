@@ -146,7 +146,7 @@ def test_qat_export_rewrites_the_deconvolution_before_quantizing(tmp_path, hr_di
     argv = ["--model", "fsrcnn", "--scale", "3", "--quantize", "int8-qat", "--qat-retrain",
             "--qat-epochs", "0", "--patches", "8", "--patch-size", "12", "--train-dir", str(hr_dir),
             "--out", str(out)]
-    assert export_command.run(_parse(export_command, argv)) == 0
+    assert export_command.run(_parse(export_command, argv + ["--split-prelu"])) == 0
     ops = list_ops(out)
     assert integer_core_problems(ops) == []
     names = [op["op"] for op in ops]
@@ -158,8 +158,7 @@ def test_qat_export_rewrites_the_deconvolution_before_quantizing(tmp_path, hr_di
     assert len(sidecar["prelu_as_split_relu"]) == 7
     kept = tmp_path / "fsrcnn_qat_kept.tflite"
     argv[-1] = str(kept)
-    assert export_command.run(_parse(export_command, argv + ["--keep-transposed",
-                                                             "--keep-prelu"])) == 0
+    assert export_command.run(_parse(export_command, argv + ["--keep-transposed"])) == 0
     kept_ops = [op["op"] for op in list_ops(kept)]
     assert "TRANSPOSE_CONV" in kept_ops and kept_ops.count("PRELU") == 7
 

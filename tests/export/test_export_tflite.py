@@ -36,10 +36,8 @@ def qat_tflite(tmp_path_factory, images):
     qat = quantize_model(every_layer_model(scale=2), calibration_data=images)
     hr = np.repeat(np.repeat(images, 2, 1), 2, 2)
     fine_tune(qat, images, hr, epochs=1, batch_size=4)
-    # split_prelu=False: every supported op, PRELU included, converts to int8 (the split
-    # form is tested in tests/quantization/test_split_prelu.py)
     path = export_tflite(qat, tmp_path_factory.mktemp("qat") / "model.tflite",
-                         quantize="int8-qat", split_prelu=False)
+                         quantize="int8-qat")
     return qat, path
 
 
