@@ -27,10 +27,14 @@ KERAS_BACKEND=jax python -m pytest -q -p no:cacheprovider --doctest-modules kera
     || status=1
 echo "== pytest, JAX backend"
 # Files whose code never touches the Keras backend (PIL/numpy image IO, the float64
-# numpy scorer of the evaluation protocol, demo tooling, the docs) run once, above.
+# numpy scorer of the evaluation protocol, demo tooling, the docs, MOS statistics and
+# study pages, PyAV video streaming, LiteRT benchmarks) run once, above.
 KERAS_BACKEND=jax python -m pytest -q -p no:cacheprovider -n 2 \
     --ignore=tests/image/test_io.py --ignore=tests/data/test_sets.py \
-    --ignore=tests/demos --ignore=tests/docs || status=1
+    --ignore=tests/demos --ignore=tests/docs \
+    --ignore=tests/metrics/test_mos.py --ignore=tests/commands/test_mos.py \
+    --ignore=tests/commands/test_upscale_video.py --ignore=tests/inference/test_video.py \
+    --ignore=tests/benchmarks || status=1
 echo "== notebooks (executed with tiny parameters, TensorFlow backend)"
 KERAS_BACKEND=tensorflow python -m pytest -q -p no:cacheprovider -n 2 -m slow \
     tests/demos/test_notebooks.py || status=1
