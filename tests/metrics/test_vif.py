@@ -44,7 +44,8 @@ def test_known_answers(rng):
     values = [_ratio(x, x + rng.normal(0.0, sigma, x.shape)) for sigma in (2, 8, 32, 128)]
     assert all(a > b for a, b in zip(values, values[1:])) and 0.0 < values[-1] < values[0] < 1.0
     # a flat reference holds no information: 0, not NaN
-    assert float(vif_p(np.full((48, 48, 1), 0.5), rng.random((48, 48, 1)))) == 0.0
+    flat = vif_p(np.full((48, 48, 1), 0.5), rng.random((48, 48, 1)))
+    assert float(flat) == pytest.approx(0.0, abs=1e-3)   # float32 on JAX: 5.7e-4
 
 
 def test_backend_matches_numpy_and_batches(rng):

@@ -32,7 +32,7 @@ def test_checkpoint_is_atomic_and_restores_optimizer(tmp_path, rng):
                                                           "state.json"]   # no .tmp left
     state = json.loads((tmp_path / "state.json").read_text())
     assert state["epoch"] == 2 and state["seed"] == 7 and len(state["history"]) == 2
-    assert all(0 < h["seconds"] < 120 for h in state["history"])   # each epoch's wall time
+    assert all(h["seconds"] > 0 for h in state["history"])   # each epoch's wall time
     fresh = _model()
     cb.restore(fresh, tmp_path)
     for a, b in zip(model.get_weights(), fresh.get_weights()):
