@@ -8,10 +8,11 @@ audio copied) as a float Keras model and as the int8 TFLite file of
 each with 1 and 2 threads (TensorFlow intra-op threads for Keras, interpreter threads
 for TFLite; the decoder and x264 pick their own). Each setting runs in its own process
 (TensorFlow's thread count is fixed at start-up). Decoding (with the RGB conversion),
-model and encoding (with the conversion back and muxing) are timed apart. Results:
+model and encoding (with the conversion back and muxing) are timed apart, and the
+model time of the first frame (tracing, compiling) apart from the later frames'. Results:
 ``benchmarks/results/video_fps.json``.
 
-    python benchmarks/video_fps.py --tflite espcn_x3_int8.tflite
+    python benchmarks/video_fps.py --tflite espcn_x3_int8.tflite --frames 48 --clip pan.mp4
     python benchmarks/video_fps.py --tflite espcn_x3_int8.tflite --frames 4   # quick
 """
 
@@ -85,8 +86,7 @@ def measure(kind, threads, clip, tflite):
     from keras_sr.inference.video import upscale_video
 
     with tempfile.TemporaryDirectory() as folder:
-        # one warm-up frame clip would double the time on this machine: the first frame's
-        # graph tracing is in decode/model time of frame 1; reported as is.
+        # the first frame's tracing and compiling are reported apart (first_frame_model_s)
         stats = upscale_video(model, clip, Path(folder) / "out.mp4", 3, radius=4)
     frames = stats["frames"]
     return {"model": "espcn x3 float32 (Keras, TensorFlow)" if kind == "keras" else
@@ -94,6 +94,9 @@ def measure(kind, threads, clip, tflite):
             "fps": frames / stats["total_s"],
             "ms_per_frame": {k[:-2]: 1000 * stats[k] / frames
                              for k in ("decode_s", "model_s", "encode_s", "total_s")},
+            "model_ms_first_frame": 1000 * stats["first_frame_model_s"],
+            "model_ms_per_frame_after_the_first": 1000 * (
+                stats["model_s"] - stats["first_frame_model_s"]) / max(frames - 1, 1),
             "audio": stats["audio"]}
 
 
@@ -102,7 +105,7 @@ def main(argv=None):
     parser.add_argument("--tflite", required=True,
                         help="ESPCN x3 int8 .tflite (keras-sr export ... --quantize "
                              "int8-qat)")
-    parser.add_argument("--frames", type=int, default=12)
+    parser.add_argument("--frames", type=int, default=48)
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--clip", default=None, help="keep the input clip here")
     parser.add_argument("--one", nargs=2, metavar=("KIND", "THREADS"),
@@ -112,6 +115,7 @@ def main(argv=None):
     if args.one:
         print(json.dumps(measure(args.one[0], int(args.one[1]), args.clip, args.tflite)))
         return
+    load_at_start = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as folder:
         clip = Path(args.clip or Path(folder) / "pan_640x360.mp4")
         make_clip(clip, args.frames)
@@ -130,9 +134,10 @@ def main(argv=None):
         "AAC audio", "output": "1920x1080 H.264 yuv420p CRF 18 (libx264), audio copied",
         "frames": args.frames, "cpu": platform.processor() or platform.machine(),
         "cores": os.cpu_count(),
-        "note": "2 shared CPU cores, loaded by another training run (keras-sr train) and "
-                "other jobs while measuring: absolute numbers are pessimistic; the first "
-                "frame includes tracing / interpreter set-up",
+        "load_average_1min_at_start": round(load_at_start, 2),
+        "note": "each setting in a fresh process; the first frame includes graph tracing "
+                "or interpreter set-up; a load average above 0.5 at start means other "
+                "jobs shared the cores",
         "command": "python benchmarks/video_fps.py --tflite espcn_x3_int8.tflite "
                    f"--frames {args.frames}",
         "results": rows})

@@ -91,7 +91,8 @@ def _pair(value, name):
 
 
 def upscale_tiled(model_or_tflite_path, lr, scale, tile=128, overlap=None,
-                  output_dtype="float32", num_threads=None, progress=None, radius=None):
+                  output_dtype="float32", num_threads=None, progress=None, radius=None,
+                  compiled=False):
     """Upscale a big LR image tile by tile (same result as whole-image inference).
 
     Args:
@@ -116,6 +117,8 @@ def upscale_tiled(model_or_tflite_path, lr, scale, tile=128, overlap=None,
             ``keras.utils.Progbar(total).update``-based).
         radius: optional int, the model's receptive radius when known (a sidecar's);
             None measures it (skipped for fixed-size ``.tflite`` files).
+        compiled: compile the colour code of 1-channel models once per tile shape
+            (``upscale_array(compiled=True)``): for streams of same-size images.
 
     Returns:
         ``(H*scale, W*scale, C)`` array of ``output_dtype``, clipped to the value range.
@@ -156,13 +159,14 @@ def upscale_tiled(model_or_tflite_path, lr, scale, tile=128, overlap=None,
             return run_batch(model, window[None])[0]
     else:
         def run_window(window):
-            return upscale_array(model, window, scale=scale)
+            return upscale_array(model, window, scale=scale, compiled=compiled)
 
     height, width, channels = lr.shape
     if radius and min(height, width) < 2 * radius + 1:  # edge context on every side
         padded = np.pad(lr, ((radius, radius), (radius, radius), (0, 0)), mode="edge")
         out = upscale_tiled(model, padded, scale, tile=tile, overlap=overlap,
-                            output_dtype=output_dtype, progress=progress, radius=radius)
+                            output_dtype=output_dtype, progress=progress, radius=radius,
+                            compiled=compiled)
         return out[radius * scale:(radius + height) * scale,
                    radius * scale:(radius + width) * scale]
     out = np.empty((height * scale, width * scale, channels), dtype=output_dtype)

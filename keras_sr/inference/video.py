@@ -121,7 +121,8 @@ def probe_video(path):
 
 
 def upscale_frame(model, frame, scale, tile=None, overlap=None, radius=None):
-    """Upscale one RGB frame exactly as ``keras-sr upscale`` upscales an image.
+    """Upscale one RGB frame exactly as ``keras-sr upscale`` upscales an image, with the
+    colour code compiled once per frame shape (``upscale_array(compiled=True)``).
 
     Args:
         model: ``keras.Model``, ``TFLiteModel`` or callable on ``(1, h, w, c)`` float32
@@ -145,7 +146,7 @@ def upscale_frame(model, frame, scale, tile=None, overlap=None, radius=None):
     """
     tile = max(frame.shape[:2]) if tile is None else tile
     return upscale_tiled(model, frame, scale, tile=tile, overlap=overlap,
-                         output_dtype="uint8", radius=radius)
+                         output_dtype="uint8", radius=radius, compiled=True)
 
 
 def _encoder_check(av, out, codec, output):
@@ -187,7 +188,10 @@ def upscale_video(model, input_path, output_path, scale, tile=None, overlap=None
         dict: ``frames`` (int), ``width``/``height`` (int, output px), ``audio``
         (``"copied"``, ``"re-encoded <codec>"`` or None), ``decode_s``, ``model_s``,
         ``encode_s`` and ``total_s`` (float seconds; decode includes the RGB
-        conversion, encode the conversion back to yuv420p and the muxing).
+        conversion, encode the conversion back to yuv420p and the muxing), and
+        ``first_frame_model_s`` (the first frame's share of ``model_s``: it includes
+        tracing and compiling, so ``(model_s - first_frame_model_s) / (frames - 1)`` is
+        the steady per-frame model time).
 
     Raises:
         ModuleNotFoundError: PyAV is missing.
@@ -274,7 +278,7 @@ def _stream(av, source, out, info, model, scale, tile, overlap, radius, codec, c
     except av.FFmpegError as error:
         raise OSError(f"output {output_path}: cannot start writing ({_reason(error)})") \
             from None
-    times = {"decode_s": 0.0, "model_s": 0.0, "encode_s": 0.0}
+    times = {"decode_s": 0.0, "model_s": 0.0, "encode_s": 0.0, "first_frame_model_s": 0.0}
     tags = info["colour"]
     done = 0
     step = None
@@ -293,6 +297,8 @@ def _stream(av, source, out, info, model, scale, tile, overlap, radius, codec, c
         sr = upscale_frame(model, lr, scale, tile=tile, overlap=overlap, radius=radius)
         clock = time.perf_counter()
         times["model_s"] += clock - now
+        if done == 0:   # tracing, compiling or interpreter set-up happen here
+            times["first_frame_model_s"] = clock - now
         picture = av.VideoFrame.from_ndarray(np.ascontiguousarray(sr[:height, :width]),
                                              format="rgb24")
         picture = picture.reformat(format=PIXEL_FORMAT, dst_colorspace=tags["colorspace"],

@@ -8,6 +8,7 @@
 
 import functools
 import inspect
+from pathlib import Path
 
 from keras_sr.models.complexity import count_macs, macs_per_pixel, receptive_field
 from keras_sr.models.discriminators import patch_discriminator, srgan_discriminator
@@ -87,7 +88,9 @@ def get(name, scale=None, channels=None, weights=None, **kwargs):
             ``<name>_x<scale>.weights.h5``) or the path of a ``.weights.h5`` or
             ``.keras`` file. The file's sidecar ``X.json`` (or the ``.keras`` config)
             must name this model, scale and channel count; a file without a sidecar
-            loads with a warning that it could not be checked.
+            loads with a warning that it could not be checked. When a ``.weights.h5``
+            sidecar records builder arguments (``model_args``, written by
+            ``keras-sr train``), they are used; ``kwargs`` given here win over them.
         **kwargs: further builder arguments (``filters``, ``num_blocks``, ...).
 
     Returns:
@@ -104,6 +107,10 @@ def get(name, scale=None, channels=None, weights=None, **kwargs):
         FileNotFoundError: ``weights`` names a missing file.
     """
     builder = _builder(name)
+    if isinstance(weights, (str, Path)) and weights != "pretrained" \
+            and str(weights).endswith(".weights.h5") and Path(weights).is_file():
+        recorded = (read_identity(weights) or {}).get("model_args", {})
+        kwargs = {**recorded, **kwargs}
     if weights == "pretrained":
         changed = sorted(k for k, v in kwargs.items() if v != _default(builder, k))
         if changed:

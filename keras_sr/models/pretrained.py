@@ -54,8 +54,9 @@ def read_identity(path):
 
     Returns:
         ``{"model": str, "scale": int or None, "channels": int or None, "source": str}``
-        (``source``: the file the identity was read from), or None when the file has no
-        sidecar.
+        (``source``: the file the identity was read from), plus ``"model_args"`` (a dict
+        of builder arguments such as ``filters``) when a sidecar records non-default
+        ones; or None when the file has no sidecar.
 
     Raises:
         ValueError: the sidecar or the archive cannot be read, or a sidecar lacks one of
@@ -80,7 +81,10 @@ def read_identity(path):
         raise ValueError(f"weights sidecar {str(sidecar)!r} lacks the key(s) "
                          f"{', '.join(missing)}; it must name the model, scale and channels "
                          f"the weights were made for")
-    return {**{key: data[key] for key in IDENTITY_KEYS}, "source": str(sidecar)}
+    identity = {**{key: data[key] for key in IDENTITY_KEYS}, "source": str(sidecar)}
+    if isinstance(data.get("model_args"), dict) and data["model_args"]:
+        identity["model_args"] = dict(data["model_args"])
+    return identity
 
 
 def describe(model_identity):

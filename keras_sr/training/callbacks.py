@@ -232,7 +232,7 @@ class Checkpoint(keras.callbacks.Callback):
         self.directory.mkdir(parents=True, exist_ok=True)
         record = {"epoch": epoch + 1}
         if self._epoch_started is not None:   # wall time of the epoch, validation included
-            record["seconds"] = round(time.monotonic() - self._epoch_started, 2)
+            record["seconds"] = round(time.monotonic() - self._epoch_started, 4)
         record.update({k: float(v) for k, v in logs.items() if _finite(v)})
         self.history = [h for h in self.history if h["epoch"] <= epoch] + [record]
         model = sr_model_of(self.model)   # the SR model + the shared optimizer

@@ -187,6 +187,23 @@ def _build_train_data(config, start_step):
     return dataset
 
 
+def _checkpoint_identity(config):
+    """What each checkpoint's sidecar says it holds: the model, scale, channels and the
+    builder arguments (``model_args``) that shape it, so that ``models.get(name,
+    weights=checkpoint)`` and ``keras-sr eval --weights checkpoint`` rebuild the same
+    architecture. ``pyramid`` is left out: checkpoints hold the inference model.
+
+    >>> _checkpoint_identity({"model": "lapsrn", "scale": 4, "channels": 1,
+    ...                       "model_args": {"filters": 16, "pyramid": True}})
+    {'model': 'lapsrn', 'scale': 4, 'channels': 1, 'model_args': {'filters': 16}}
+    """
+    identity = {key: config[key] for key in ("model", "scale", "channels")}
+    args = {k: v for k, v in (config.get("model_args") or {}).items() if k != "pyramid"}
+    if args:
+        identity["model_args"] = args
+    return identity
+
+
 def build_training_model(config, model, compile=True, pyramid=None):
     """The model ``fit`` trains: ``model`` itself, its multi-level or device-degradation wrapper.
 
@@ -523,8 +540,7 @@ def train(config, resume=True, log=print, extra_callbacks=()):
     checkpoint = cb.Checkpoint(ckpt_dir, monitor=monitor,
                                seed=config["seed"], extra_state={"config": config},
                                resume=bool(state), guards=[diverged] if diverged else [],
-                               identity={"model": config["model"], "scale": config["scale"],
-                                         "channels": config["channels"]})
+                               identity=_checkpoint_identity(config))
     guard = cb.NaNGuard(ckpt_dir, log=log)
     callbacks += [checkpoint, guard]
     tensorboard_dir = out / "tensorboard" if options["tensorboard"] and chief else None

@@ -206,3 +206,28 @@ def test_eval_unknown_metric_is_one_line(tmp_path, capsys):
                  "--no-progress"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--metrics: expected a comma-separated list of" in err
+
+
+def test_builder_arguments_come_from_a_training_checkpoint_sidecar(one_image, tmp_path,
+                                                                    capsys):
+    """A checkpoint of a non-default architecture evaluates without repeating its
+    ``model_args``: the sidecar that ``keras-sr train`` writes records them."""
+    from keras_sr import models
+    from keras_sr.inference.evaluate import evaluate
+    from keras_sr.training.callbacks import write_sidecar
+    from keras_sr.training.trainer import _checkpoint_identity
+
+    model = models.get("lapsrn", scale=4, channels=1, filters=8, depth=2)
+    path = tmp_path / "last.weights.h5"
+    model.save_weights(path)
+    config = {"model": "lapsrn", "scale": 4, "channels": 1,
+              "model_args": {"filters": 8, "depth": 2, "pyramid": True}}
+    write_sidecar(path, _checkpoint_identity(config), epoch=1)
+    out = tmp_path / "eval.json"
+    assert main(["eval", "--model", "lapsrn", "--weights", str(path), "--dataset",
+                 str(one_image), "--json", str(out), "--no-progress"]) == 0
+    expected = evaluate(model, one_image, 4, progress=False)
+    assert json.loads(out.read_text())["psnr_y"] == pytest.approx(expected["psnr_y"],
+                                                                  abs=1e-6)
+    with pytest.raises(ValueError):   # caller arguments win, and these shapes differ
+        models.get("lapsrn", scale=4, channels=1, weights=str(path), filters=16)

@@ -35,6 +35,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
+FORKSERVER = Path(__file__).resolve().with_name("forkserver.py")
 PAGES = [REPO / "README.md"] + sorted((REPO / "docs").glob("*.md"))
 FENCE = re.compile(r"^```(bash|python)\s*$")
 ANY_FENCE = re.compile(r"^```(\w+)\s*$")
@@ -44,12 +45,13 @@ SKIP = re.compile(r"^skip (\S.*)$")
 WRITE = re.compile(r"^write (\S+)$")
 
 DRIVER = r"""
-import json, subprocess, sys, traceback
-blocks = json.load(open(sys.argv[1]))
-namespace = {"__name__": "__main__"}
-for block in blocks:
+import json, os, shutil, subprocess, sys, tempfile, time, traceback
+
+
+def run(block, namespace):
     where = f"{block['page']}:{block['line']} ({block['language']} block)"
     print(f"== {where}", flush=True)
+    started = time.monotonic()
     if block["language"] == "file":
         open(block["path"], "w").write(block["code"])
     elif block["language"] == "bash":
@@ -62,6 +64,22 @@ for block in blocks:
         except BaseException:
             traceback.print_exc()
             sys.exit(f"FAILED {where}")
+    print(f"== {where}: {time.monotonic() - started:.1f} s", flush=True)
+
+
+blocks = json.load(open(sys.argv[1]))
+namespace = {"__name__": "__main__"}
+server_folder = tempfile.mkdtemp(prefix="keras-sr-docs-")   # short: a socket path
+os.environ["KERAS_SR_FORKSERVER"] = os.path.join(server_folder, "socket")
+server = subprocess.Popen([sys.executable, os.path.abspath("tests/docs/forkserver.py"),
+                           "serve", os.environ["KERAS_SR_FORKSERVER"]])
+try:
+    for block in blocks:
+        run(block, namespace)
+finally:
+    server.kill()
+    server.wait()
+    shutil.rmtree(server_folder, ignore_errors=True)
 print("all blocks ran", flush=True)
 """
 
@@ -124,7 +142,8 @@ def _workspace(tmp_path, datasets_dir):
         image.convert("RGB").crop((0, 0, 96, 80)).save(tmp_path / "in.png")
     shims = tmp_path / ".bin"
     shims.mkdir()
-    (shims / "keras-sr").write_text(f'#!/bin/sh\nexec "{sys.executable}" -m keras_sr.cli "$@"\n')
+    (shims / "keras-sr").write_text(   # through the driver's fork server (forkserver.py)
+        f'#!/bin/sh\nexec "{sys.executable}" -S "{FORKSERVER}" client "$@"\n')
     (shims / "keras-sr").chmod(0o755)
     (shims / "python").symlink_to(sys.executable)
     env = dict(os.environ, KERAS_SR_DATA=str(datasets_dir), MPLBACKEND="Agg",

@@ -47,7 +47,10 @@ def test_a_frame_is_upscaled_exactly_as_keras_sr_upscale_does_an_image(espcn, vi
                                   "--model", "espcn", "--scale", "3"])
         assert command.run(args) == 0
         image_path = np.round(read_image(tmp_path / f"sr{index}.png") * 255).astype("uint8")
-        np.testing.assert_array_equal(sr, image_path)
+        # the frame path compiles its colour code (XLA / jax.jit): float32 sums in another
+        # order may move a value across a rounding boundary, by one level, rarely
+        levels = np.abs(sr.astype(int) - image_path)
+        assert levels.max() <= 1 and np.mean(levels > 0) < 1e-3
         # and within one level of the float image path (Y by the model, CbCr bicubic)
         reference = predict.upscale_array(espcn, lr)
         assert np.abs(sr / 255.0 - reference).max() <= 1 / 255 + 1e-6
@@ -67,6 +70,7 @@ def test_clip_keeps_frames_rate_audio_rotation_and_matches_the_image_path(espcn,
     assert (stats["frames"], stats["width"], stats["height"], stats["audio"]) == \
         (6, 192, 144, "copied")
     assert min(stats["decode_s"], stats["model_s"], stats["encode_s"]) > 0
+    assert 0 < stats["first_frame_model_s"] < stats["model_s"]
     info = video.probe_video(out)
     assert (info["width"], info["height"], info["frames"]) == (192, 144, 6)
     assert info["rate"] == 25 and info["rotation"] == 90 and info["audio"] == "aac"

@@ -62,6 +62,7 @@ def test_backend_matches_numpy_and_batches(rng):
         pytest.approx(values, abs=1e-4)
 
 
+@pytest.mark.slow_on_jax   # a JAX compile per image shape; the backend is checked above
 def test_colour_is_the_channel_mean_and_y_channel(rng):
     x = rng.random((48, 48, 3)).astype("float32")
     y = np.clip(x + rng.normal(0.0, 0.1, x.shape), 0.0, 1.0).astype("float32")
@@ -75,6 +76,7 @@ def test_too_small_images_are_a_clear_error():
         vif_p(np.zeros((40, 64, 1)), np.zeros((40, 64, 1)))
 
 
+@pytest.mark.slow_on_jax   # a JAX compile per image shape; the backend is checked above
 def test_metric_class_averages_every_image(rng):
     x = rng.random((3, 48, 48, 1)).astype("float32")
     y = np.clip(x + rng.normal(0.0, 0.1, x.shape), 0.0, 1.0).astype("float32")
