@@ -9,7 +9,10 @@ the repository itself fails the test), and a small image
 ``in.png`` (a crop of Set5's first image) for commands that take one. Python blocks of a
 page share one namespace, as a reader's session would; bash blocks run with
 ``bash -euo pipefail``. ``KERAS_SR_DATA`` points at the image sets, ``keras-sr`` and
-``python`` run this checkout (``PYTHONPATH``), ``MPLBACKEND=Agg``.
+``python`` run this checkout (``PYTHONPATH``), ``MPLBACKEND=Agg``. Each ``keras-sr``
+command runs in a process forked from a server that imported TensorFlow once per page
+(``tests/docs/forkserver.py``): fresh state per command without a 7 s start each.
+The driver prints each block's wall time.
 
 Markers: HTML comments on the lines right above a block's opening fence.
 
