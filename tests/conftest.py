@@ -7,6 +7,8 @@ import keras
 import numpy as np
 import pytest
 
+from keras_sr.image.io import write_image
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -36,6 +38,23 @@ def rng():
 def rgb_batch(rng):
     """Two random RGB images, float32 (2, 16, 16, 3) in [0, 1)."""
     return rng.random((2, 16, 16, 3)).astype("float32")
+
+
+@pytest.fixture(scope="module")
+def mos_set(tmp_path_factory):
+    """A folder for MOS studies: ``images/`` with two small photos (a.png 40x37, odd,
+    modcropped at x2; b.png 32x44) and ``tiny.keras``, an ESPCN x2 (RGB, 8 filters)."""
+    from skimage import data
+
+    from keras_sr import models
+
+    root = tmp_path_factory.mktemp("mos_set")
+    (root / "images").mkdir()
+    write_image(root / "images" / "a.png", data.astronaut()[100:140, 180:217])
+    write_image(root / "images" / "b.png", data.chelsea()[40:72, 100:144])
+    model = models.get("espcn", scale=2, channels=3, filters=8, mapping_filters=4)
+    model.save(root / "tiny.keras")
+    return root
 
 
 @pytest.hookimpl(tryfirst=True)   # before -m deselects: slow_on_jax must become slow first

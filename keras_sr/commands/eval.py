@@ -12,8 +12,9 @@ them in its sidecar ``X.json``: then ``--scale`` and ``--channels`` may be left 
 and when given they must agree.
 """
 
-import json
 from pathlib import Path
+
+from keras_sr.commands.result_file import write_result_json
 
 DEFAULT_SCALE = 4
 METRICS = ("psnr", "ssim", "vif", "ifc")    # keras_sr.metrics.protocol.METRICS, kept light
@@ -152,8 +153,5 @@ def run(args):
                       progress=not args.no_progress, skip_bad=args.skip_bad, metrics=metrics)
     print(format_table(result))
     if args.json:
-        path = Path(args.json)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(result, indent=2) + "\n")
-        print(f"wrote {path}")
+        write_result_json(args.json, result)
     return 0

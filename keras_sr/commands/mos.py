@@ -14,6 +14,8 @@ pairwise preferences with ``keras_sr.metrics.mos`` (see docs/mos.md).
 import json
 from pathlib import Path
 
+from keras_sr.commands.result_file import write_result_json
+
 
 def add_arguments(parser):
     """Declare ``mos make`` and ``mos score`` on an argparse parser."""
@@ -85,10 +87,7 @@ def _score(args):
     result = score_ratings(records, key, confidence=args.confidence)
     print(format_scores(result))
     if args.json:
-        path = Path(args.json)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(result, indent=2) + "\n")
-        print(f"wrote {path}")
+        write_result_json(args.json, result)
     return 0
 
 

@@ -36,6 +36,7 @@ import math
 import numpy as np
 from keras import ops
 
+from keras_sr.metrics.distortion_channel import distortion_channel
 from keras_sr.metrics.psnr import prepare_pair
 
 BLOCK = 3                 # M: the GSM vectors are BLOCK x BLOCK coefficients
@@ -206,26 +207,11 @@ def subband_information(ref, dist, level, xp=ops):
     height = ref.shape[1] // BLOCK * BLOCK
     width = ref.shape[2] // BLOCK * BLOCK
     ref, dist = ref[:, :height, :width], dist[:, :height, :width]
-    # distortion channel D = g C + V, per block, under a box window
+    # distortion channel D = g C + V, per block, under a box window (sums, as ifcvec.m)
     size = 2 ** (LEVELS - level) + 1
-    count = float(size * size)
-    stats = [_box_mean_at_blocks(v, size, xp) for v in (ref, dist, ref * dist, ref * ref,
-                                                        dist * dist)]
-    mean_x, mean_y, mean_xy, mean_xx, mean_yy = stats
-    cov = count * (mean_xy - mean_x * mean_y)
-    var_x = xp.maximum(count * (mean_xx - mean_x * mean_x), 0.0)
-    var_y = xp.maximum(count * (mean_yy - mean_y * mean_y), 0.0)
-    gain = cov / (var_x + TOL)
-    var_v = (var_y - gain * cov) / count
-    flat_x = var_x < TOL
-    gain = xp.where(flat_x, 0.0, gain)
-    var_v = xp.where(flat_x, var_y, var_v)
-    flat_y = var_y < TOL
-    gain = xp.where(flat_y, 0.0, gain)
-    var_v = xp.where(flat_y, 0.0, var_v)
-    var_v = xp.where(gain < 0.0, var_y, var_v)
-    gain = xp.maximum(gain, 0.0)
-    var_v = xp.maximum(var_v, TOL)
+    moments = [_box_mean_at_blocks(v, size, xp) for v in (ref, dist, ref * ref, dist * dist,
+                                                          ref * dist)]
+    gain, var_v, _ = distortion_channel(*moments, TOL, xp=xp, count=float(size * size))
     # reference GSM: covariance of all 3x3 vectors, s^2 field per non-overlapping block
     vectors = _blocks(ref, True, xp)
     vectors = xp.reshape(vectors, (vectors.shape[0], BLOCK * BLOCK, -1))
@@ -285,9 +271,8 @@ def ifc(y_true, y_pred, max_val=1.0, crop_border=0, y_channel=False):
     mean over channels; the SR protocol scores the Y channel.
 
     Args:
-        y_true: reference images ``(batch, H, W, C)`` or ``(H, W, C)``, in [0, max_val];
-            H and W at least 72 after ``crop_border``.
-        y_pred: distorted images, same shape.
+        y_true, y_pred: reference and distorted images, both ``(batch, H, W, C)`` or both
+            ``(H, W, C)``, in [0, max_val]; H and W at least 72 after ``crop_border``.
         max_val: the dynamic range (1.0 for [0, 1] floats, 255.0 for 8-bit values).
         crop_border: pixels shaved from each border first (the SR protocol uses the scale).
         y_channel: score the BT.601 Y channel of RGB images.

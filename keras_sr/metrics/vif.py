@@ -19,6 +19,7 @@ about 0 when D carries no information about C, and can exceed 1 for contrast enh
 
 from keras import ops
 
+from keras_sr.metrics.distortion_channel import distortion_channel
 from keras_sr.metrics.psnr import prepare_pair
 from keras_sr.metrics.ssim import gaussian_filter
 
@@ -61,22 +62,8 @@ def vif_p_terms(x, y, sigma_nsq=SIGMA_NSQ, xp=ops):
             x = gaussian_filter(x, size, sigma)[:, ::2, ::2]
             y = gaussian_filter(y, size, sigma)[:, ::2, ::2]
         stacked = xp.concatenate([x, y, x * x, y * y, x * y], axis=-1)
-        mu_x, mu_y, xx, yy, xy = xp.split(gaussian_filter(stacked, size, sigma), 5, axis=-1)
-        var_x = xp.maximum(xx - mu_x * mu_x, 0.0)
-        var_y = xp.maximum(yy - mu_y * mu_y, 0.0)
-        cov = xy - mu_x * mu_y
-        gain = cov / (var_x + EPS)
-        var_v = var_y - gain * cov
-        flat_x = var_x < EPS
-        gain = xp.where(flat_x, 0.0, gain)
-        var_v = xp.where(flat_x, var_y, var_v)
-        var_x = xp.where(flat_x, 0.0, var_x)
-        flat_y = var_y < EPS
-        gain = xp.where(flat_y, 0.0, gain)
-        var_v = xp.where(flat_y, 0.0, var_v)
-        var_v = xp.where(gain < 0.0, var_y, var_v)
-        gain = xp.maximum(gain, 0.0)
-        var_v = xp.maximum(var_v, EPS)
+        moments = xp.split(gaussian_filter(stacked, size, sigma), 5, axis=-1)
+        gain, var_v, var_x = distortion_channel(*moments, EPS, xp=xp)
         num = num + xp.sum(xp.log10(1.0 + gain * gain * var_x / (var_v + sigma_nsq)), axis=(1, 2))
         den = den + xp.sum(xp.log10(1.0 + var_x / sigma_nsq), axis=(1, 2))
     return num, den

@@ -1,8 +1,9 @@
-"""``functional_graph``: the steps of a functional Keras model and who consumes what.
+"""``functional_graph``: the steps of a functional Keras model and who consumes what;
+``rebuild_model``: a copy of such a model rebuilt step by step.
 
 Shared by the model rewrites (``quantize_model``, the channel equalizations, the range
-search and the sub-pixel export rewrite), which all walk a functional graph in
-topological order. Built from public structure only: the functional config
+search, the sub-pixel export rewrite and the PReLU split), which all walk a functional
+graph in topological order. Built from public structure only: the functional config
 (``keras.Model(model.inputs, model.outputs).get_config()``: every layer with the
 ``keras_history`` of the tensors it was called on) and ``model.operations``. A tensor
 is named by its key ``(layer name, node index, tensor index)``, as in that config.
@@ -169,3 +170,60 @@ def functional_graph(model, caller):
         return [(name, int(node), int(index)) for name, node, index in spec]
 
     return FunctionalGraph(nodes, keys(config["input_layers"]), keys(config["output_layers"]))
+
+
+def clone_call(layer, args, kwargs):
+    """Call a copy of ``layer`` (same class, config and weights) on ``args``/``kwargs``
+    (the rebuilt inputs of its node, from :meth:`GraphNode.fill_in`); returns its outputs."""
+    clone = type(layer).from_config(layer.get_config())
+    outputs = clone(*args, **kwargs)
+    clone.set_weights(layer.get_weights())
+    return outputs
+
+
+def rebuild_model(model, graph, call_node):
+    """A new functional model with ``model``'s inputs, each step rebuilt by ``call_node``.
+
+    Fresh ``keras.Input`` tensors (same batch shapes, dtypes and names as
+    ``model.inputs``) are fed through the nodes of ``graph`` in topological order; each
+    non-input node is rebuilt by ``call_node``, which may clone the layer
+    (:func:`clone_call`), replace it by other layers or drop it.
+
+    Args:
+        model: a functional ``keras.Model``.
+        graph: its :class:`FunctionalGraph` (from :func:`functional_graph`).
+        call_node: function ``(node, args, kwargs) -> outputs``: rebuild :class:`GraphNode`
+            ``node`` on the new tensors ``args``/``kwargs`` (its inputs in the new model)
+            and return the new output tensor(s); returning ``args[0]`` drops the layer.
+
+    Returns:
+        ``keras.Model`` named ``model.name``: a single input (output) when ``model`` has
+        one, else lists in ``model.inputs`` (``model.outputs``) order.
+
+    Example:
+        >>> import keras
+        >>> x = keras.Input((None, None, 1), name="lr")
+        >>> h = keras.layers.Conv2D(2, 3, padding="same", name="conv")(x)
+        >>> model = keras.Model(x, keras.layers.ReLU(name="relu")(h), name="tiny")
+        >>> def drop_relu(node, args, kwargs):
+        ...     if isinstance(node.operation, keras.layers.ReLU):
+        ...         return args[0]
+        ...     return clone_call(node.operation, args, kwargs)
+        >>> copy = rebuild_model(model, functional_graph(model, "example"), drop_relu)
+        >>> copy.name, [layer.name for layer in copy.layers]
+        ('tiny', ['lr', 'conv'])
+    """
+    tensors, inputs = {}, []
+    for key, tensor in zip(graph.inputs, model.inputs):
+        new_input = keras.Input(batch_shape=tensor.shape, dtype=tensor.dtype,
+                                name=tensor.name)
+        inputs.append(new_input)
+        tensors[key] = new_input
+    for node in graph.nodes:
+        if node.is_input:
+            continue
+        args, kwargs = node.fill_in(tensors)
+        node.bind(tensors, call_node(node, args, kwargs))
+    outputs = [tensors[key] for key in graph.outputs]
+    return keras.Model(inputs[0] if len(inputs) == 1 else inputs,
+                       outputs[0] if len(outputs) == 1 else outputs, name=model.name)

@@ -26,7 +26,7 @@ import numpy as np
 
 from keras_sr.quantization.activation_quantizer import ActivationQuantizer
 from keras_sr.quantization.fake_quant import fake_quant_tensor
-from keras_sr.quantization.graph import functional_graph
+from keras_sr.quantization.graph import clone_call, functional_graph, rebuild_model
 from keras_sr.quantization.quantize_model import quantize_model
 from keras_sr.quantization.quantized_layers import (
     QuantizedConv2D, QuantizedConv2DTranspose, QuantizedPReLU)
@@ -87,6 +87,33 @@ def _plan(graph):
     return plan
 
 
+def _call_split_conv(layer, args, kwargs, input_alpha, output_alpha):
+    """Call a ``Conv2D`` copy of ``layer`` rewritten for the split PReLUs around it.
+
+    ``input_alpha`` (``(C,)`` or None): the slope of the split PReLU it reads, whose
+    ``[relu(x), relu(-|alpha| x)]`` channels the kernel ``[W, -sign(alpha) W]`` reads.
+    ``output_alpha`` (``(C,)`` or None): the slope of the PReLU after it, which it
+    replaces with kernel ``[K, -|alpha| K]``, bias ``[b, -|alpha| b]`` and a fused ReLU.
+    Returns the copy's outputs.
+    """
+    weights = layer.get_weights()
+    kernel = np.asarray(weights[0])
+    bias = np.asarray(weights[1]) if layer.use_bias else None
+    if input_alpha is not None:
+        sign = np.sign(input_alpha).astype(kernel.dtype)
+        kernel = np.concatenate([kernel, -sign[None, None, :, None] * kernel], axis=2)
+    config = layer.get_config()
+    if output_alpha is not None:
+        size = np.abs(output_alpha).astype(kernel.dtype)
+        kernel = np.concatenate([kernel, -size * kernel], axis=3)
+        bias = None if bias is None else np.concatenate([bias, -size * bias])
+        config.update(filters=int(kernel.shape[-1]), activation="relu")
+    clone = keras.layers.Conv2D.from_config(config)
+    outputs = clone(*args, **kwargs)
+    clone.set_weights([kernel] + ([bias] if bias is not None else []))
+    return outputs
+
+
 def split_prelu(model):
     """Return a copy of a float functional model with every conv -> per-channel PReLU ->
     conv(s) chain rewritten as convs with a fused ReLU (same outputs up to float
@@ -133,66 +160,28 @@ def split_prelu(model):
             for reader in graph.consumers.get(output, []):
                 reads_split[id(reader)] = split[id(node)]
 
-    tensors, inputs, replaced = {}, [], []
-    for key, tensor in zip(graph.inputs, model.inputs):
-        new_input = keras.Input(batch_shape=tensor.shape, dtype=tensor.dtype,
-                                name=tensor.name)
-        inputs.append(new_input)
-        tensors[key] = new_input
-    for node in graph.nodes:
+    replaced = []
+
+    def call_node(node, args, kwargs):
         layer = node.operation
-        if node.is_input:
-            continue
-        args, kwargs = node.fill_in(tensors)
         if id(node) in split:
-            outputs = args[0]  # the conv before returns [relu(x), relu(-|alpha| x)]
             replaced.append(layer.name)
-        elif id(node) in doubled_outputs or id(node) in reads_split:
-            weights = layer.get_weights()
-            kernel = np.asarray(weights[0])
-            bias = np.asarray(weights[1]) if layer.use_bias else None
-            if id(node) in reads_split:
-                sign = np.sign(reads_split[id(node)]).astype(kernel.dtype)
-                kernel = np.concatenate([kernel, -sign[None, None, :, None] * kernel],
-                                        axis=2)
-            config = layer.get_config()
-            if id(node) in doubled_outputs:
-                size = np.abs(doubled_outputs[id(node)]).astype(kernel.dtype)
-                kernel = np.concatenate([kernel, -size * kernel], axis=3)
-                bias = None if bias is None else np.concatenate([bias, -size * bias])
-                config.update(filters=int(kernel.shape[-1]), activation="relu")
-            clone = keras.layers.Conv2D.from_config(config)
-            outputs = clone(*args, **kwargs)
-            clone.set_weights([kernel] + ([bias] if bias is not None else []))
-        else:
-            clone = type(layer).from_config(layer.get_config())
-            outputs = clone(*args, **kwargs)
-            clone.set_weights(layer.get_weights())
-        node.bind(tensors, outputs)
-    outputs = [tensors[key] for key in graph.outputs]
-    new_model = keras.Model(inputs[0] if len(inputs) == 1 else inputs,
-                            outputs[0] if len(outputs) == 1 else outputs, name=model.name)
-    return new_model, replaced
+            return args[0]  # the conv before returns [relu(x), relu(-|alpha| x)]
+        if id(node) not in doubled_outputs and id(node) not in reads_split:
+            return clone_call(layer, args, kwargs)
+        return _call_split_conv(layer, args, kwargs, reads_split.get(id(node)),
+                                doubled_outputs.get(id(node)))
+
+    return rebuild_model(model, graph, call_node), replaced
 
 
 def _float_twin(qat_model):
     """The float model under a QAT model: quantizers dropped, quantized layers as their
     Keras classes, PReLU slopes at their fake-quantized (int8 per tensor) values."""
-    graph = functional_graph(qat_model, "split_prelu_qat")
-    tensors, inputs = {}, []
-    for key, tensor in zip(graph.inputs, qat_model.inputs):
-        new_input = keras.Input(batch_shape=tensor.shape, dtype=tensor.dtype,
-                                name=tensor.name)
-        inputs.append(new_input)
-        tensors[key] = new_input
-    for node in graph.nodes:
+    def call_node(node, args, kwargs):
         layer = node.operation
-        if node.is_input:
-            continue
-        args, kwargs = node.fill_in(tensors)
         if isinstance(layer, ActivationQuantizer):
-            node.bind(tensors, args[0])
-            continue
+            return args[0]
         clone = _FLOAT_OF.get(type(layer), type(layer)).from_config(layer.get_config())
         outputs = clone(*args, **kwargs)
         weights = layer.get_weights()
@@ -201,10 +190,9 @@ def _float_twin(qat_model):
             weights = [keras.ops.convert_to_numpy(fake_quant_tensor(
                 alpha, keras.ops.min(alpha), keras.ops.max(alpha)))]
         clone.set_weights(weights)
-        node.bind(tensors, outputs)
-    outputs = [tensors[key] for key in graph.outputs]
-    return keras.Model(inputs[0] if len(inputs) == 1 else inputs,
-                       outputs[0] if len(outputs) == 1 else outputs, name=qat_model.name)
+        return outputs
+
+    return rebuild_model(qat_model, functional_graph(qat_model, "split_prelu_qat"), call_node)
 
 
 def split_prelu_qat(qat_model):

@@ -23,7 +23,7 @@ import numpy as np
 
 from keras_sr.layers.pixel_shuffle import PixelShuffle
 from keras_sr.quantization.activation_quantizer import ActivationQuantizer
-from keras_sr.quantization.graph import functional_graph
+from keras_sr.quantization.graph import clone_call, functional_graph, rebuild_model
 
 
 def _convertible(layer):
@@ -105,45 +105,33 @@ def transposed_to_subpixel(model):
             what is unsupported: unequal strides, valid padding, dilation...).
     """
     graph = functional_graph(model, "transposed_to_subpixel")
-    tensors, inputs, replaced = {}, [], []
-    for key, tensor in zip(graph.inputs, model.inputs):
-        new_input = keras.Input(batch_shape=tensor.shape, dtype=tensor.dtype,
-                                name=tensor.name)
-        inputs.append(new_input)
-        tensors[key] = new_input
-    for node in graph.nodes:
+    replaced = []
+
+    def call_node(node, args, kwargs):
         layer = node.operation
-        if node.is_input:
-            continue
-        args, kwargs = node.fill_in(tensors)
-        if type(layer) is keras.layers.Conv2DTranspose:
-            problem = _convertible(layer)
-            if problem:
-                raise ValueError(f"transposed_to_subpixel: layer {layer.name!r} cannot be "
-                                 f"rewritten: {problem}")
-            stride = int(layer.strides[0])
-            weights = layer.get_weights()
-            kernel, bias = subpixel_weights(weights[0], weights[1] if layer.use_bias else None,
-                                            stride)
-            conv = keras.layers.Conv2D(kernel.shape[-1], kernel.shape[0], padding="same",
-                                       use_bias=layer.use_bias, name=f"{layer.name}_subpixel",
-                                       dtype=layer.dtype_policy)
-            shuffle = PixelShuffle(stride, name=f"{layer.name}_shuffle")
-            outputs = shuffle(conv(*args, **kwargs))
-            conv.set_weights([kernel] + ([bias] if layer.use_bias else []))
-            if keras.activations.serialize(layer.activation) != "linear":
-                outputs = keras.layers.Activation(layer.activation,
-                                                  name=f"{layer.name}_act")(outputs)
-            replaced.append(layer.name)
-        else:
-            clone = type(layer).from_config(layer.get_config())
-            outputs = clone(*args, **kwargs)
-            clone.set_weights(layer.get_weights())
-        node.bind(tensors, outputs)
-    outputs = [tensors[key] for key in graph.outputs]
-    new_model = keras.Model(inputs[0] if len(inputs) == 1 else inputs,
-                            outputs[0] if len(outputs) == 1 else outputs, name=model.name)
-    return new_model, replaced
+        if type(layer) is not keras.layers.Conv2DTranspose:
+            return clone_call(layer, args, kwargs)
+        problem = _convertible(layer)
+        if problem:
+            raise ValueError(f"transposed_to_subpixel: layer {layer.name!r} cannot be "
+                             f"rewritten: {problem}")
+        stride = int(layer.strides[0])
+        weights = layer.get_weights()
+        kernel, bias = subpixel_weights(weights[0], weights[1] if layer.use_bias else None,
+                                        stride)
+        conv = keras.layers.Conv2D(kernel.shape[-1], kernel.shape[0], padding="same",
+                                   use_bias=layer.use_bias, name=f"{layer.name}_subpixel",
+                                   dtype=layer.dtype_policy)
+        shuffle = PixelShuffle(stride, name=f"{layer.name}_shuffle")
+        outputs = shuffle(conv(*args, **kwargs))
+        conv.set_weights([kernel] + ([bias] if layer.use_bias else []))
+        if keras.activations.serialize(layer.activation) != "linear":
+            outputs = keras.layers.Activation(layer.activation,
+                                              name=f"{layer.name}_act")(outputs)
+        replaced.append(layer.name)
+        return outputs
+
+    return rebuild_model(model, graph, call_node), replaced
 
 
 def as_subpixel(model):

@@ -8,31 +8,15 @@ import numpy as np
 import pytest
 
 from keras_sr.cli import main
-from keras_sr.image.io import read_image, write_image
+from keras_sr.image.io import read_image
 from keras_sr.metrics.protocol import bicubic_upscale, degrade, to_uint8
 
 
-@pytest.fixture(scope="module")
-def tiny_set(tmp_path_factory):
-    """Two small photos (one with odd sizes, modcropped at x2) and a tiny ESPCN x2."""
-    from skimage import data
-
-    from keras_sr import models
-
-    root = tmp_path_factory.mktemp("mos")
-    (root / "images").mkdir()
-    write_image(root / "images" / "a.png", data.astronaut()[100:140, 180:217])
-    write_image(root / "images" / "b.png", data.chelsea()[40:72, 100:144])
-    model = models.get("espcn", scale=2, channels=3, filters=8, mapping_filters=4)
-    model.save(root / "tiny.keras")
-    return root
-
-
-def test_mos_make_writes_a_blind_study(tiny_set, tmp_path, capsys):
+def test_mos_make_writes_a_blind_study(mos_set, tmp_path, capsys):
     out = tmp_path / "study"
-    tiny = str(tiny_set / "tiny.keras")
+    tiny = str(mos_set / "tiny.keras")
     assert main(["mos", "make", "--models", f"bicubic,{tiny}", "--dataset",
-                 str(tiny_set / "images"), "--scale", "2", "--out", str(out), "--seed", "3",
+                 str(mos_set / "images"), "--scale", "2", "--out", str(out), "--seed", "3",
                  "--no-progress"]) == 0
     assert "4 trials per rater" in capsys.readouterr().out
     key = json.loads((out / "key.json").read_text())
@@ -55,7 +39,7 @@ def test_mos_make_writes_a_blind_study(tiny_set, tmp_path, capsys):
     # Images: x2 of the modcropped HR (37 -> 36 wide); bicubic is the protocol's bicubic.
     for item_id, item in key["items"].items():
         sr = read_image(page / item["file"])
-        hr = read_image(tiny_set / "images" / item["image"])
+        hr = read_image(mos_set / "images" / item["image"])
         assert sr.shape == (hr.shape[0] // 2 * 2, hr.shape[1] // 2 * 2, 3)
         if item["model"] == "bicubic":
             hr_255 = to_uint8(hr[:sr.shape[0], :sr.shape[1]])
@@ -63,33 +47,33 @@ def test_mos_make_writes_a_blind_study(tiny_set, tmp_path, capsys):
             np.testing.assert_array_equal(np.round(sr * 255), expected)
     # Same arguments, same study; a folder that holds a study is refused.
     again = tmp_path / "again"
-    main(["mos", "make", "--models", f"bicubic,{tiny}", "--dataset", str(tiny_set / "images"),
+    main(["mos", "make", "--models", f"bicubic,{tiny}", "--dataset", str(mos_set / "images"),
           "--scale", "2", "--out", str(again), "--seed", "3", "--no-progress"])
     assert json.loads((again / "key.json").read_text()) == key
     assert main(["mos", "make", "--models", f"bicubic,{tiny}", "--dataset",
-                 str(tiny_set / "images"), "--scale", "2", "--out", str(out)]) == 2
+                 str(mos_set / "images"), "--scale", "2", "--out", str(out)]) == 2
     assert "already holds a study" in capsys.readouterr().err
 
 
-def test_mos_make_pairs_mode_and_bad_models(tiny_set, tmp_path, capsys):
+def test_mos_make_pairs_mode_and_bad_models(mos_set, tmp_path, capsys):
     out = tmp_path / "pairs"
-    assert main(["mos", "make", "--models", f"bicubic,original,{tiny_set / 'tiny.keras'}",
-                 "--dataset", str(tiny_set / "images"), "--scale", "2", "--out", str(out),
+    assert main(["mos", "make", "--models", f"bicubic,original,{mos_set / 'tiny.keras'}",
+                 "--dataset", str(mos_set / "images"), "--scale", "2", "--out", str(out),
                  "--mode", "pairs", "--limit", "1", "--no-progress"]) == 0
     key = json.loads((out / "key.json").read_text())
     assert key["images"] == ["a.png"] and len(key["items"]) == 3 and len(key["pairs"]) == 3
     assert {frozenset((key["items"][p["a"]]["model"], key["items"][p["b"]]["model"]))
             for p in key["pairs"]} == {frozenset(("bicubic", "original")),
-                                       frozenset(("bicubic", str(tiny_set / "tiny.keras"))),
-                                       frozenset(("original", str(tiny_set / "tiny.keras")))}
+                                       frozenset(("bicubic", str(mos_set / "tiny.keras"))),
+                                       frozenset(("original", str(mos_set / "tiny.keras")))}
     original = next(v for v in key["items"].values() if v["model"] == "original")
-    hr = read_image(tiny_set / "images" / "a.png")[:40, :36]
+    hr = read_image(mos_set / "images" / "a.png")[:40, :36]
     np.testing.assert_array_equal(read_image(out / "page" / original["file"]), hr)
     capsys.readouterr()
     for models, message in [("bicubic", "at least two models"),
                             ("bicubic,bicubic", "each model once"),
                             ("bicubic,nosuchnet", "unknown model 'nosuchnet'")]:
-        assert main(["mos", "make", "--models", models, "--dataset", str(tiny_set / "images"),
+        assert main(["mos", "make", "--models", models, "--dataset", str(mos_set / "images"),
                      "--scale", "2", "--out", str(tmp_path / "x")]) == 2
         assert message in capsys.readouterr().err
 

@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 from keras_sr.cli import main
-from keras_sr.image.io import write_image
 
 REPO = Path(__file__).resolve().parents[2]
 WEB = REPO / "web_demo"
@@ -29,31 +28,15 @@ pytestmark = [
 ]
 
 
-@pytest.fixture(scope="module")
-def tiny_set(tmp_path_factory):
-    """Two small photos and a tiny ESPCN x2 saved as .keras."""
-    from skimage import data
-
-    from keras_sr import models
-
-    root = tmp_path_factory.mktemp("mos_page")
-    (root / "images").mkdir()
-    write_image(root / "images" / "a.png", data.astronaut()[100:140, 180:216])
-    write_image(root / "images" / "b.png", data.chelsea()[40:72, 100:144])
-    models.get("espcn", scale=2, channels=3, filters=8, mapping_filters=4).save(
-        root / "tiny.keras")
-    return root
-
-
 def _short(label):
     """The key's label of a model, with the tiny .keras file's path as "tiny"."""
     return "tiny" if label.endswith("tiny.keras") else label
 
 
-def _study(tiny_set, tmp_path, mode, names):
+def _study(mos_set, tmp_path, mode, names):
     out = tmp_path / mode
-    models = ",".join(str(tiny_set / "tiny.keras") if n == "tiny" else n for n in names)
-    assert main(["mos", "make", "--models", models, "--dataset", str(tiny_set / "images"),
+    models = ",".join(str(mos_set / "tiny.keras") if n == "tiny" else n for n in names)
+    assert main(["mos", "make", "--models", models, "--dataset", str(mos_set / "images"),
                  "--scale", "2", "--out", str(out), "--mode", mode, "--seed", "5",
                  "--no-progress"]) == 0
     key = json.loads((out / "key.json").read_text())
@@ -84,8 +67,8 @@ def _score(study, tmp_path):
     return json.loads(out.read_text())
 
 
-def test_acr_study_rated_in_chromium_scores_as_answered(tiny_set, tmp_path):
-    study, key, model_of, image_of = _study(tiny_set, tmp_path, "acr", ["bicubic", "tiny"])
+def test_acr_study_rated_in_chromium_scores_as_answered(mos_set, tmp_path):
+    study, key, model_of, image_of = _study(mos_set, tmp_path, "acr", ["bicubic", "tiny"])
     # r1: a.png bicubic 2 / tiny 4, b.png 3 / 3; r2: a.png 1 / 4, b.png 2 / 5
     table = {"r1": {("bicubic", "a.png"): 2, ("tiny", "a.png"): 4,
                     ("bicubic", "b.png"): 3, ("tiny", "b.png"): 3},
@@ -118,8 +101,8 @@ def test_acr_study_rated_in_chromium_scores_as_answered(tiny_set, tmp_path):
         "tiny", 3, 1, 0.875)
 
 
-def test_pairs_study_rated_in_chromium_scores_as_answered(tiny_set, tmp_path):
-    study, key, model_of, image_of = _study(tiny_set, tmp_path, "pairs",
+def test_pairs_study_rated_in_chromium_scores_as_answered(mos_set, tmp_path):
+    study, key, model_of, image_of = _study(mos_set, tmp_path, "pairs",
                                             ["bicubic", "tiny", "original"])
     assert len(key["pairs"]) == 6
     # r1 prefers original > tiny > bicubic everywhere; r2 too on a.png, the reverse on b.png
