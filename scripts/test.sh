@@ -21,9 +21,9 @@ status=0
 echo "== pytest, TensorFlow backend"
 KERAS_BACKEND=tensorflow python -m pytest -q -p no:cacheprovider -n 2 || status=1
 echo "== doctests (keras_sr docstring examples), TensorFlow and JAX backends"
-KERAS_BACKEND=tensorflow python -m pytest -q -p no:cacheprovider --doctest-modules keras_sr \
+KERAS_BACKEND=tensorflow python -m pytest -q -p no:cacheprovider -n 2 --doctest-modules keras_sr \
     || status=1
-KERAS_BACKEND=jax python -m pytest -q -p no:cacheprovider --doctest-modules keras_sr \
+KERAS_BACKEND=jax python -m pytest -q -p no:cacheprovider -n 2 --doctest-modules keras_sr \
     || status=1
 echo "== pytest, JAX backend"
 # Files whose code never touches the Keras backend (PIL/numpy image IO, the float64
