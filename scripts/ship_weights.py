@@ -88,6 +88,7 @@ def main(argv=None):
     record = {"model": config["model"], "scale": config["scale"],
               "channels": config["channels"], "config": config_name,
               "made_by": f"keras-sr train --config {config_name}",
+              "train_config": json.loads(json.dumps(config, default=str)),
               "checkpoint": args.which, "epoch": epoch,
               "steps": epoch * config["steps_per_epoch"],
               "batch_size": config["data"]["batch_size"],
