@@ -28,7 +28,7 @@ KERAS_BACKEND=jax python -m pytest -q -p no:cacheprovider -n 2 --doctest-modules
 echo "== pytest, JAX backend"
 # Files whose code never touches the Keras backend (PIL/numpy image IO, the float64
 # numpy scorer of the evaluation protocol, demo tooling, the docs, MOS statistics and
-# study pages, PyAV video streaming, LiteRT benchmarks), the command-line layer (argument
+# study pages, the video command's PyAV checks, LiteRT benchmarks), the command-line layer (argument
 # handling, messages, fresh-process start-up: the numerics under it run here through the
 # library's own tests) and the graph rewrites that exist only for TFLite conversion
 # (split PReLU, sub-pixel deconvolution) run once, above.
@@ -36,7 +36,7 @@ KERAS_BACKEND=jax python -m pytest -q -p no:cacheprovider -n 2 \
     --ignore=tests/image/test_io.py --ignore=tests/data/test_sets.py \
     --ignore=tests/demos --ignore=tests/docs \
     --ignore=tests/metrics/test_mos.py --ignore=tests/commands/test_mos.py \
-    --ignore=tests/commands/test_upscale_video.py --ignore=tests/inference/test_video.py \
+    --ignore=tests/commands/test_upscale_video.py \
     --ignore=tests/benchmarks \
     --ignore=tests/test_cli.py --ignore=tests/test_package.py \
     --ignore=tests/commands/test_eval.py --ignore=tests/commands/test_models_command.py \
