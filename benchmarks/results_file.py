@@ -1,8 +1,6 @@
 """Writing a benchmark's result JSON: one place for every script in benchmarks/."""
 
 import json
-import os
-from pathlib import Path
 
 
 def write_result(path, result):
@@ -15,10 +13,8 @@ def write_result(path, result):
     Returns:
         The Path written.
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(result, indent=2) + "\n")
-    os.replace(tmp, path)
+    from keras_sr.image.io import atomic_write_text  # the package's one atomic writer
+
+    path = atomic_write_text(path, json.dumps(result, indent=2) + "\n")
     print(f"wrote {path}")
     return path

@@ -47,6 +47,7 @@ def main(argv=None):
     args = parse_args(argv)
     # deferred on purpose: --help must not start TensorFlow
     from keras_sr import models
+    from keras_sr.image.io import atomic_path, atomic_write_text, file_sha256
     from keras_sr.inference.evaluate import evaluate
     from keras_sr.models import pretrained
     from keras_sr.training import callbacks
@@ -101,15 +102,16 @@ def main(argv=None):
     print(json.dumps(record, indent=1))
     if args.dry_run:
         return 0
-    shutil.copyfile(source, str(target) + ".tmp")
-    Path(str(target) + ".tmp").replace(target)
-    callbacks.atomic_write_text(sidecar, json.dumps(record, indent=1) + "\n")
+    with atomic_path(target) as tmp:
+        shutil.copyfile(source, tmp)
+    atomic_write_text(sidecar, json.dumps(record, indent=1) + "\n")
     print(f"wrote {target}\nwrote {sidecar}")
     state_file = pretrained.WEIGHTS_DIR / "qat" / target.name.replace(".weights.h5", ".qat.json")
-    if state_file.is_file():
-        print(f"note: {state_file} was made from the previous float weights and is now "
-              "stale (its SHA-256 no longer matches); regenerate it (keras_sr/weights/"
-              "README.md says how)")
+    if state_file.is_file() and json.loads(state_file.read_text()).get(
+            "float_weights_sha256") != file_sha256(target):
+        print(f"note: {state_file} was made from other float weights and is now stale "
+              "(its SHA-256 no longer matches); regenerate it (keras_sr/weights/README.md "
+              "says how)")
     return 0
 
 

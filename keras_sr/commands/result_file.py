@@ -8,7 +8,7 @@ def write_result_json(path, result):
     """Write ``result`` to ``path`` as indented JSON and print ``wrote PATH``.
 
     Missing parent folders are created; the file is replaced atomically
-    (``keras_sr.training.callbacks.atomic_write_text``), so a reader never sees half a
+    (``keras_sr.image.io.atomic_write_text``), so a reader never sees half a
     result.
 
     Args:
@@ -27,8 +27,8 @@ def write_result_json(path, result):
         >>> path.read_text()
         '{\\n  "psnr": 30.5\\n}\\n'
     """
-    # deferred on purpose: importing the callbacks starts Keras, which `--help` must not
-    from keras_sr.training.callbacks import atomic_write_text
+    # deferred on purpose: importing keras_sr.image starts Keras, which `--help` must not
+    from keras_sr.image.io import atomic_write_text
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

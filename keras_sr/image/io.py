@@ -15,8 +15,11 @@ file is greyscale or colour and has alpha (greyscale in, greyscale out).
 
 Files are written atomically (a temporary file in the same folder, then renamed) with
 the usual permissions: those of the file replaced, else ``0666`` less the umask.
+:func:`atomic_path` is that write for any file: the package's one atomic writer
+(checkpoints, sidecars, result JSON, images, videos).
 """
 
+import contextlib
 import hashlib
 import os
 import struct
@@ -270,6 +273,58 @@ def _file_mode(path):
     return 0o666 & ~mask
 
 
+@contextlib.contextmanager
+def atomic_path(path):
+    """Write a file atomically: yield a temporary path beside ``path``, then rename it.
+
+    The caller writes the temporary file (any writer: text, ``save_weights``, a video
+    muxer); when the ``with`` block ends without an exception the file is flushed to disk
+    and moved onto ``path`` in one rename, with ``path``'s permissions (those of the file
+    replaced, else 0666 less the umask). On an exception the temporary file is removed
+    and ``path`` is left as it was: a reader never sees half a file.
+
+    The temporary name keeps every suffix of ``path`` (``best.weights.h5`` ->
+    ``.best.<random>.tmp.weights.h5``), for writers that choose a format by suffix.
+
+    Args:
+        path: str or Path of the file to write; its folder is created.
+
+    Yields:
+        ``Path`` of the temporary file (created empty).
+
+    Example:
+        >>> import tempfile
+        >>> target = Path(tempfile.mkdtemp()) / "note.txt"
+        >>> with atomic_path(target) as tmp:
+        ...     _ = tmp.write_text("done")
+        >>> target.read_text(), sorted(p.name for p in target.parent.iterdir())
+        ('done', ['note.txt'])
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    stem = path.name[:-len("".join(path.suffixes))] if path.suffixes else path.name
+    handle, tmp = tempfile.mkstemp(prefix=f".{stem}.", suffix=".tmp" + "".join(path.suffixes),
+                                   dir=path.parent)
+    os.close(handle)
+    tmp = Path(tmp)
+    try:
+        yield tmp
+        with open(tmp, "rb") as written:
+            os.fsync(written.fileno())
+        os.chmod(tmp, _file_mode(path))  # mkstemp creates 0600
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def atomic_write_text(path, text):
+    """Write ``text`` to ``path`` atomically (:func:`atomic_path`); return the ``Path``."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(text)
+    return Path(path)
+
+
 def _to_uint8(array, path):
     array = np.asarray(array)
     if array.ndim == 4 and array.shape[0] == 1:
@@ -315,18 +370,9 @@ def write_image(path, array):
     pixels = _to_uint8(array, path)
     if fmt == "BMP" and pixels.ndim == 3 and pixels.shape[-1] == 2:
         raise ValueError(f"write_image: BMP cannot store grey with alpha ({path}); use .png")
-    path.parent.mkdir(parents=True, exist_ok=True)
     options = {"lossless": True} if fmt == "WEBP" else {}
-    handle, tmp = tempfile.mkstemp(prefix="." + path.stem + ".", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as f:
-            Image.fromarray(pixels).save(f, format=fmt, **options)
-        os.chmod(tmp, _file_mode(path))  # mkstemp creates 0600
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+    with atomic_path(path) as tmp:
+        Image.fromarray(pixels).save(tmp, format=fmt, **options)
     return path
 
 
@@ -444,6 +490,6 @@ def file_sha256(path):
     return digest.hexdigest()
 
 
-__all__ = ["file_sha256", "read_image", "write_image", "image_mode", "list_images", "is_lossy",
+__all__ = ["atomic_path", "atomic_write_text", "file_sha256", "read_image", "write_image", "image_mode", "list_images", "is_lossy",
            "check_lossless", "warn_if_lossy", "ImageReadError", "LossyImageWarning",
            "AlphaFlattenedWarning", "IMAGE_EXTENSIONS"]

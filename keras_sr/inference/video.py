@@ -14,13 +14,12 @@ PyAV (``pip install av``, the ``video`` extra) is imported only when a function 
 needs it.
 """
 
-import os
-import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
+from keras_sr.image.io import atomic_path
 from keras_sr.inference.tiling import receptive_radius, upscale_tiled
 from keras_sr.runtime import as_callable
 
@@ -209,22 +208,15 @@ def upscale_video(model, input_path, output_path, scale, tile=None, overlap=None
         except ValueError:  # a fixed-size .tflite cannot run the probe
             radius = overlap or 0
     output_path = Path(output_path)
-    folder = output_path.absolute().parent
-    handle, temp = tempfile.mkstemp(dir=folder, prefix=f".{output_path.stem}.",
-                                    suffix=f".partial{output_path.suffix}")
-    os.close(handle)
     source = out = None
     try:
-        source = _open_input(av, input_path)
-        out = av.open(temp, "w")
-        stats = _stream(av, source, out, info, model, scale, tile, overlap, radius,
-                        codec, crf, progress, input_path, output_path)
-        out.close()
-        out = None
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temp, 0o666 & ~umask)
-        os.replace(temp, output_path)
+        with atomic_path(output_path) as temp:  # removed on any error: no half video
+            source = _open_input(av, input_path)
+            out = av.open(str(temp), "w")
+            stats = _stream(av, source, out, info, model, scale, tile, overlap, radius,
+                            codec, crf, progress, input_path, output_path)
+            out.close()
+            out = None
     except BaseException:
         for container in (out, source):
             if container is not None:
@@ -233,7 +225,6 @@ def upscale_video(model, input_path, output_path, scale, tile=None, overlap=None
                 except Exception:  # already failing: the first error is the one to show
                     pass
         source = None
-        Path(temp).unlink(missing_ok=True)
         raise
     finally:
         if source is not None:

@@ -7,8 +7,8 @@ Checkpoints live in one folder::
     <dir>/best.weights.h5      the same, at the best validation PSNR (or lowest loss)
     <dir>/state.json           {"epoch", "best", "monitor", "seed", "history", ...}
 
-Every file is written to ``<name>.tmp`` and moved into place with ``os.replace`` (atomic
-on POSIX), and ``state.json`` is replaced last, so a ``kill -9`` at any instant leaves a
+Every file is written to a temporary file beside it and moved into place with one rename
+(``keras_sr.image.io.atomic_path``, atomic on POSIX), and ``state.json`` is replaced last, so a ``kill -9`` at any instant leaves a
 consistent (weights, state) pair: the previous one or the new one.
 
 The callbacks act on the SR model (LR -> SR): when ``fit`` trains the device-degradation
@@ -18,41 +18,23 @@ grids and checkpoints see the same model, and write the same files, as without i
 
 import json
 import math
-import os
 import time
 from pathlib import Path
 
 import keras
 import numpy as np
 
+from keras_sr.image.io import atomic_path, atomic_write_text
+
 STATE_FILE = "state.json"
 LAST_WEIGHTS = "last.weights.h5"
 BEST_WEIGHTS = "best.weights.h5"
 
 
-def atomic_write_text(path, text):
-    """Write ``text`` to ``path`` atomically (temporary file + fsync + ``os.replace``)."""
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    try:
-        with open(tmp, "w") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-
-
 def atomic_save_weights(model, path):
     """``model.save_weights`` (model + optimizer variables) to ``path`` atomically."""
-    path = Path(path)
-    tmp = path.with_name(path.stem.replace(".weights", "") + ".tmp.weights.h5")
-    model.save_weights(tmp, overwrite=True)
-    with open(tmp, "rb") as handle:
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        model.save_weights(tmp, overwrite=True)
 
 
 class CheckpointError(ValueError):
@@ -455,9 +437,7 @@ class ImageGrid(keras.callbacks.Callback):
         image = self.grid()
         self.directory.mkdir(parents=True, exist_ok=True)
         path = self.directory / f"epoch_{epoch + 1:04d}.png"
-        tmp = path.with_name(path.stem + ".tmp.png")
-        write_image(tmp, image)
-        os.replace(tmp, path)
+        write_image(path, image)  # atomic
         self.written.append(path)
         if self.tensorboard_dir is not None:
             import tensorflow as tf
@@ -508,4 +488,4 @@ def plot_learning_curves(history, path):
 __all__ = ["CheckpointError", "write_sidecar", "DivergenceGuard", "Validation",
            "Checkpoint", "NaNGuard", "ReseedEachEpoch", "ImageGrid",
            "comparison_grid", "plot_learning_curves", "restore", "read_state", "stop_and_restore",
-           "atomic_write_text", "atomic_save_weights", "sr_model_of"]
+           "atomic_save_weights", "sr_model_of"]

@@ -31,7 +31,7 @@ import keras
 from keras_sr import losses, models
 from keras_sr.data import datasets
 from keras_sr.data.sets import resolve_dataset
-from keras_sr.image.io import list_images
+from keras_sr.image.io import atomic_write_text, list_images
 from keras_sr.training import callbacks as cb
 from keras_sr.training import curriculum, device_degradation, distribute, layer_options
 from keras_sr.training import schedules
@@ -579,7 +579,7 @@ def train(config, resume=True, log=print, extra_callbacks=()):
                "stop_message": guard.message or (diverged.message if diverged else None),
                "replicas": replicas, "is_chief": chief,
                "output_dir": str(out)}
-    cb.atomic_write_text(work / "summary.json", json.dumps(summary, indent=1))
+    atomic_write_text(work / "summary.json", json.dumps(summary, indent=1))
     files += [ckpt_dir / cb.LAST_WEIGHTS, ckpt_dir / cb.BEST_WEIGHTS, work / "summary.json"]
     for grid in callbacks:
         if isinstance(grid, cb.ImageGrid):

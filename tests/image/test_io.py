@@ -11,7 +11,7 @@ import pytest
 from PIL import Image, ImageOps
 
 from keras_sr.image.io import (AlphaFlattenedWarning, ImageReadError, LossyImageWarning,
-                               check_lossless, image_mode, is_lossy, list_images, read_image,
+                               atomic_path, atomic_write_text, check_lossless, image_mode, is_lossy, list_images, read_image,
                                warn_if_lossy, write_image)
 
 
@@ -349,3 +349,32 @@ def test_list_images(tmp_path, rgb8):
 def test_grey_with_alpha_cannot_be_bmp(tmp_path):
     with pytest.raises(ValueError, match=r"BMP cannot store grey with alpha.*\.png"):
         write_image(tmp_path / "la.bmp", np.zeros((4, 4, 2), np.float32))
+
+
+def test_atomic_write_leaves_old_file_on_failure(tmp_path):
+    target = tmp_path / "state.json"
+    atomic_write_text(target, "old")
+    with pytest.raises(TypeError):
+        atomic_write_text(target, object())  # fails while writing the temporary file
+    assert target.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["state.json"]
+
+
+def test_atomic_path_keeps_suffixes_mode_and_replaces_in_one_rename(tmp_path):
+    target = tmp_path / "sub" / "best.weights.h5"
+    with atomic_path(target) as tmp:
+        assert tmp.parent == target.parent and tmp.name.endswith(".tmp.weights.h5")
+        assert tmp.name.startswith(".best.") and not target.exists()
+        tmp.write_bytes(b"new")
+    assert target.read_bytes() == b"new"
+    os.chmod(target, 0o640)
+    with atomic_path(target) as tmp:
+        tmp.write_bytes(b"newer")
+    assert target.read_bytes() == b"newer"
+    assert stat.S_IMODE(os.stat(target).st_mode) == 0o640  # the replaced file's mode
+    with pytest.raises(KeyboardInterrupt):
+        with atomic_path(target) as tmp:
+            tmp.write_bytes(b"half")
+            raise KeyboardInterrupt
+    assert target.read_bytes() == b"newer"
+    assert [p.name for p in target.parent.iterdir()] == ["best.weights.h5"]
