@@ -2,7 +2,8 @@
 
 1. The peak: one ``Conv2D`` 3x3, ``--peak-channels`` in and out (64 -> 64 by default),
    "same" padding, converted to full int8 by ``keras_sr.export.export_tflite`` (PTQ,
-   int8 in and out) at each ``--peak-sizes`` LR size, timed with 1 and 2 interpreter
+   int8 in and out, output range calibrated rather than fixed to an image's [0, 1]) at
+   each ``--peak-sizes`` LR size, timed with 1 and 2 interpreter
    threads (median of ``--runs`` ``invoke()`` calls after ``--warmup``, the runtime
    alone, ``time_invoke``: wall and CPU time). GMAC/s = MACs
    (``keras_sr.models.macs_per_pixel`` times pixels) / median time; the peak of a thread count is the
@@ -135,7 +136,7 @@ def measure_peak(sizes, channels, threads, runs, warmup, folder, seed=0):
         calib = rng.uniform(0, 1, (4, *size, channels)).astype("float32")
         path = export_tflite(model, Path(folder) / f"conv_{size[0]}x{size[1]}.tflite",
                              quantize="int8-ptq", representative_data=calib,
-                             input_size=size, io="int8")
+                             input_size=size, io="int8", clip=False)
         for n in threads:
             t = time_invoke(path, n, runs, warmup, channels, size)
             row = {"size": list(size), "channels": channels, "threads": n, "macs": int(macs),

@@ -138,26 +138,33 @@ def _converter(model, input_size):
 
 
 def clip_output(model):
-    """``model`` followed by a clip to [0, 1] (``ReLU(max_value=1)``, int8 ops in TFLite).
+    """``model`` followed by the clip to [0, 1] as an 8-bit fake quant on [0, 1].
 
-    Used before int8 PTQ: the calibrated output range then covers the image range and
-    no int8 level is spent on overshoots (the QAT models clip in their output quantizer).
+    Used before int8 PTQ: the output tensor gets the int8 grid of [0, 1] (scale 1/255,
+    zero point -128) whatever the calibration saw, so no int8 level is spent on
+    overshoots and the int8 saturation *is* the clip: no op is added. It is the fixed
+    output quantizer of the QAT models (``ActivationQuantizer(mode="fixed")``). A
+    ``ReLU(max_value=1)`` here became int8 ``MINIMUM`` + ``RELU``, which XNNPACK does not
+    take: about 10 ms on a 1080p Y output with 2 x86 threads.
     """
     import keras
 
-    clipped = keras.layers.ReLU(max_value=1.0, name="clip_0_1")(model.outputs[0])
+    from keras_sr.quantization.activation_quantizer import ActivationQuantizer
+
+    clipped = ActivationQuantizer(mode="fixed", fixed_range=(0.0, 1.0),
+                                  name="clip_0_1")(model.outputs[0])
     return keras.Model(model.inputs, clipped, name=model.name)
 
 
 def convert(model, quantize="none", representative_data=None, input_size=None,
-            io="float32", subpixel=True):
+            io="float32", subpixel=True, clip=True):
     """Return the ``.tflite`` flatbuffer (bytes) of ``model``; see :func:`export_tflite`."""
     import tensorflow as tf
 
     _check_args(model, quantize, io, input_size, representative_data)
     if subpixel:
         model, _ = as_subpixel(model)
-    if quantize == "int8-ptq":
+    if quantize == "int8-ptq" and clip:
         model = clip_output(model)
     converter = _converter(model, input_size)
     if quantize == "float16":
@@ -180,7 +187,7 @@ def convert(model, quantize="none", representative_data=None, input_size=None,
 
 
 def export_tflite(model, path, quantize="none", representative_data=None, input_size=None,
-                  io="float32", metadata=None, subpixel=True, split_prelu=False):
+                  io="float32", metadata=None, subpixel=True, split_prelu=False, clip=True):
     """Convert ``model`` to TFLite, write ``path`` and its sidecar JSON; return ``path``.
 
     Args:
@@ -190,7 +197,7 @@ def export_tflite(model, path, quantize="none", representative_data=None, input_
             ``.json`` (``model.tflite`` -> ``model.json``).
         quantize: ``"none"`` (float32), ``"float16"`` (float16 weights),
             ``"dynamic"`` (int8 weights, float activations), ``"int8-ptq"`` (full int8,
-            ranges from ``representative_data``, output clipped to [0, 1]) or
+            ranges from ``representative_data``, output on the int8 grid of [0, 1]) or
             ``"int8-qat"`` (full int8, ranges from the fake-quant layers).
         representative_data: LR images in [0, 1] for ``"int8-ptq"`` (array
             ``(N, h, w, c)``, list of arrays or a callable returning one); 50-200 patches
@@ -213,6 +220,9 @@ def export_tflite(model, path, quantize="none", representative_data=None, input_
             by default: on this machine's x86 CPU the FSRCNN x3 file is no faster
             (docs/export.md). The removed PReLUs are listed in the sidecar
             (``prelu_as_split_relu``).
+        clip: for ``"int8-ptq"``, fix the output's int8 grid to [0, 1] (an image's range;
+            :func:`clip_output`; no op in the file, the saturation clips). False for
+            outputs that are not images, e.g. a lone conv timed as a speed probe.
 
     Returns:
         ``Path`` of the written ``.tflite`` file.
@@ -228,7 +238,7 @@ def export_tflite(model, path, quantize="none", representative_data=None, input_
     if split_prelu and quantize == "int8-qat" and is_qat_model(to_convert):
         to_convert, split = split_prelu_qat(to_convert)
     flatbuffer = convert(to_convert, quantize, representative_data, input_size, io,
-                         subpixel=False)
+                         subpixel=False, clip=clip)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(flatbuffer)
     extra = dict(metadata or {})

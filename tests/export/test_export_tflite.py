@@ -101,6 +101,27 @@ def test_ptq_uint8_io_and_sidecar(tmp_path, images):
         model_tfl(images[:1, :8, :8])
 
 
+def test_ptq_output_clip_is_the_output_grid_not_an_op(tmp_path, images):
+    model = tiny_espcn()
+    common = {"quantize": "int8-ptq", "representative_data": images, "io": "int8"}
+    clipped = export_tflite(model, tmp_path / "clip.tflite", **common)
+    bare = export_tflite(model, tmp_path / "bare.tflite", clip=False, **common)
+    ops = [op["op"] for op in list_ops(clipped)]
+    assert ops == [op["op"] for op in list_ops(bare)]  # no MINIMUM / RELU added
+    assert not {"MINIMUM", "RELU", "RELU_0_TO_1"} & set(ops)
+    clipped_model = TFLiteModel(clipped)
+
+    def output_grid(tflite):
+        return tflite.interpreter.get_output_details()[0]["quantization"]
+
+    # the int8 output grid is [0, 1]: scale 1/255, zero point -128
+    assert output_grid(clipped_model) == pytest.approx((1 / 255, -128))
+    assert output_grid(TFLiteModel(bare)) != pytest.approx((1 / 255, -128))
+    out = clipped_model(images[:1])
+    assert out.min() >= 0.0 and out.max() <= 1.0
+    assert _psnr(out, np.clip(_np(model(images[:1])), 0, 1)) > 30.0
+
+
 def test_bad_requests(tmp_path, images):
     with pytest.raises(ValueError, match="representative_data"):
         export_tflite(tiny_espcn(), tmp_path / "a.tflite", quantize="int8-ptq")
