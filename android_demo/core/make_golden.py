@@ -6,11 +6,20 @@ Kotlin code, and their outputs for small fixed inputs are stored as JSON under
 ``android_demo/core/src/test/resources/golden/``. Running the script twice gives
 byte-identical files (tests/demos/test_android_core.py checks it).
 
+Y-channel models (``conversion.json``, key ``ycbcr``): the colour conversions are
+keras_sr's own (``keras_sr.image.color.rgb_to_ycbcr`` / ``ycbcr_to_rgb``, on float64
+input), the chroma upscale is the web demo's bicubic (``sr_core.js`` ``bicubicUpscale``:
+Keys a = -0.5, edge clamped), written here in numpy and checked against
+``keras_sr.image.resize.imresize_numpy`` away from the borders. That part imports
+keras_sr, so run it where keras_sr is installed, with the TensorFlow backend (the default;
+tests/demos run on it).
+
 Usage: python android_demo/core/make_golden.py [--out DIR]
 """
 
 import argparse
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -136,6 +145,129 @@ def nearest(scale):
     return lambda patch: np.repeat(np.repeat(np.asarray(patch), scale, axis=0), scale, axis=1)
 
 
+# ---------------------------------------------------------------- Y-channel models
+def bicubic_kernel(t):
+    """Keys cubic convolution kernel, a = -0.5 (MATLAB's ``cubic``)."""
+    a = -0.5
+    t = np.abs(np.asarray(t, np.float64))
+    near = (a + 2) * t**3 - (a + 3) * t**2 + 1
+    far = a * t**3 - 5 * a * t**2 + 8 * a * t - 4 * a
+    return np.where(t <= 1, near, np.where(t < 2, far, 0.0))
+
+
+def bicubic_matrix(in_len, scale):
+    """(in_len * scale, in_len) matrix of the web demo's 1-D bicubic upscale.
+
+    Output sample o is centred at (o + 0.5) / scale - 0.5 input pixels; its four taps
+    floor(centre) - 1 ... floor(centre) + 2 are clamped to [0, in_len) (edge replication).
+    """
+    out_len = in_len * scale
+    centre = (np.arange(out_len) + 0.5) / scale - 0.5
+    left = np.floor(centre).astype(np.int64) - 1
+    matrix = np.zeros((out_len, in_len), np.float64)
+    for k in range(4):
+        np.add.at(matrix, (np.arange(out_len), np.clip(left + k, 0, in_len - 1)),
+                  bicubic_kernel(centre - (left + k)))
+    return matrix
+
+
+def bicubic_upscale(image, scale):
+    """HxWxC -> (H*scale)x(W*scale)xC, float64, as sr_core.js ``bicubicUpscale``."""
+    image = np.asarray(image, np.float64)
+    rows = bicubic_matrix(image.shape[0], scale)
+    cols = bicubic_matrix(image.shape[1], scale)
+    return np.einsum("ij,jkc,lk->ilc", rows, image, cols)
+
+
+def bicubic_interior(in_len, scale):
+    """[start, end) of the outputs whose four taps all lie inside [0, in_len)."""
+    centre = (np.arange(in_len * scale) + 0.5) / scale - 0.5
+    left = np.floor(centre).astype(np.int64) - 1
+    inside = np.flatnonzero((left >= 0) & (left + 3 <= in_len - 1))
+    return [int(inside[0]), int(inside[-1]) + 1]
+
+
+def ycbcr_to_rgb_bt601(ycbcr):
+    """sr_core.js ``mergeY``'s inverse: BT.601 1.402 / 0.344136 / 0.714136 / 1.772."""
+    ycbcr = np.asarray(ycbcr, np.float64)
+    luma = (ycbcr[..., 0] * 255 - 16) / 219
+    cb = (ycbcr[..., 1] - 128 / 255) * 255 / 224
+    cr = (ycbcr[..., 2] - 128 / 255) * 255 / 224
+    return np.stack([luma + 1.402 * cr, luma - 0.344136 * cb - 0.714136 * cr, luma + 1.772 * cb], -1)
+
+
+def _keras_sr_colour():
+    """keras_sr's colour and resize functions (TensorFlow backend unless one is set)."""
+    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    from keras import ops
+
+    from keras_sr.image.color import rgb_to_ycbcr, ycbcr_to_rgb
+    from keras_sr.image.resize import imresize_numpy
+
+    def to_ycbcr(rgb):
+        return np.asarray(ops.convert_to_numpy(rgb_to_ycbcr(np.asarray(rgb, np.float64))), np.float64)
+
+    def to_rgb(ycbcr):
+        return np.asarray(ops.convert_to_numpy(ycbcr_to_rgb(np.asarray(ycbcr, np.float64))), np.float64)
+
+    return to_ycbcr, to_rgb, imresize_numpy
+
+
+def upscale_luma(image, scale, tile, overlap, model, fixed_size, to_ycbcr, to_rgb):
+    """Y-model path of keras_sr.inference.upscale_array with the web demo's chroma resize."""
+    ycbcr = to_ycbcr(image)
+    sr_y = upscale_tiled(ycbcr[..., :1].astype(np.float32), scale, tile, overlap, model, fixed_size)
+    chroma = bicubic_upscale(ycbcr[..., 1:].astype(np.float32), scale)
+    return to_rgb(np.concatenate([np.asarray(sr_y, np.float64), chroma], -1))
+
+
+def ycbcr_fixture():
+    """RGB <-> YCbCr of fixed pixels, a chroma upscale and a whole Y-model upscale."""
+    to_ycbcr, to_rgb, imresize_numpy = _keras_sr_colour()
+    height, width = 4, 6
+    argb = fixed_pixels(height, width, seed=11).reshape(height, width)
+    primaries = [(0, 0, 0), (255, 255, 255), (255, 0, 0), (0, 255, 0), (0, 0, 255), (128, 128, 128)]
+    for j, (r, g, b) in enumerate(primaries):
+        argb[1, j] = np.int64((255 << 24) | (r << 16) | (g << 8) | b) - 2**32
+    argb = argb.reshape(-1)
+    rgb = argb_to_float(argb, height, width)
+    ycbcr = to_ycbcr(rgb)
+    back = to_rgb(ycbcr.astype(np.float32))
+    # a model's Y differs from the input's: out-of-range Y gives RGB outside [0, 1]
+    edited = ycbcr.astype(np.float32).copy()
+    edited[..., 0] = np.linspace(0.0, 1.0, height * width, dtype=np.float32).reshape(height, width)
+    rgb_edited = to_rgb(edited)
+    assert np.abs(ycbcr_to_rgb_bt601(edited) - rgb_edited).max() < 1e-5
+    assert np.array_equal(float_to_argb(ycbcr_to_rgb_bt601(edited)), float_to_argb(rgb_edited)), \
+        "an 8-bit value sits on a rounding tie between keras_sr's inverse and BT.601's: change the pixels"
+
+    rng = np.random.default_rng(5)
+    c_height, c_width, c_scale = 5, 7, 3
+    chroma = (rng.integers(16, 241, (c_height, c_width, 2)) / 255.0).astype(np.float32)
+    chroma_up = bicubic_upscale(chroma, c_scale)
+    matlab = imresize_numpy(chroma, scale=c_scale)
+    iy, ix = bicubic_interior(c_height, c_scale), bicubic_interior(c_width, c_scale)
+    assert np.abs(chroma_up - matlab)[iy[0]:iy[1], ix[0]:ix[1]].max() < 1e-9, "interior differs from imresize"
+
+    p_height, p_width, p_scale, tile, overlap = 9, 11, 3, 6, 2
+    p_argb = fixed_pixels(p_height, p_width, seed=13)
+    p_rgb = argb_to_float(p_argb, p_height, p_width)
+    sr = upscale_luma(p_rgb, p_scale, tile, overlap, box3_nearest(p_scale), True, to_ycbcr, to_rgb)
+    return {
+        "height": height, "width": width, "argb": _ints(argb),
+        "ycbcr": _floats(ycbcr), "rgb_back": _floats(back), "argb_back": _ints(float_to_argb(back)),
+        "ycbcr_edited": _floats(edited), "rgb_edited": _floats(rgb_edited),
+        "argb_edited": _ints(float_to_argb(rgb_edited)),
+        "chroma": {"height": c_height, "width": c_width, "channels": 2, "scale": c_scale,
+                   "input": _floats(chroma), "expected": _floats(chroma_up),
+                   "imresize": _floats(matlab), "interior_y": iy, "interior_x": ix},
+        "pipeline": {"height": p_height, "width": p_width, "scale": p_scale, "tile": tile,
+                     "overlap": overlap, "fixed_size": True, "model": "box3_nearest",
+                     "argb": _ints(p_argb), "expected": _floats(sr),
+                     "expected_argb": _ints(float_to_argb(sr))},
+    }
+
+
 # ---------------------------------------------------------------- fixtures
 def _floats(array):
     return [float(np.float32(v)) for v in np.asarray(array, np.float32).reshape(-1)]
@@ -177,6 +309,7 @@ def conversion_fixture():
         "height": height, "width": width, "argb": _ints(argb),
         "float": _floats(image), "quant": cases,
         "output_float": _floats(out), "output_argb": _ints(float_to_argb(out)),
+        "ycbcr": ycbcr_fixture(),
     }
 
 

@@ -8,7 +8,7 @@ import kotlin.system.exitProcess
 /** Runs every JUnit class of the core module and prints `N passed, N failed` for CI. */
 object RunAll {
     private val classes = arrayOf(JsonTest::class.java, SidecarTest::class.java,
-        TensorCodecTest::class.java, TilingTest::class.java)
+        TensorCodecTest::class.java, TilingTest::class.java, YCbCrTest::class.java)
 
     @JvmStatic
     fun main(args: Array<String>) {

@@ -6,7 +6,7 @@ import kerassr.core.DType
 import kerassr.core.FloatImage
 import kerassr.core.ModelSpec
 import kerassr.core.TensorCodec
-import kerassr.core.Tiling
+import kerassr.core.Upscaler
 import org.tensorflow.lite.Interpreter
 import org.tensorflow.lite.gpu.CompatibilityList
 import org.tensorflow.lite.gpu.GpuDelegate
@@ -18,7 +18,9 @@ import java.nio.channels.FileChannel
 /**
  * Runs the bundled keras_sr model (assets/model.tflite + model.json) with the LiteRT
  * Interpreter: GPU delegate when the device supports it, CPU (XNNPack) otherwise.
- * All pixel/tensor/tiling logic is in the tested :core module.
+ * RGB models see the photo; Y models (sidecar `channels: 1`) see its Y channel and the
+ * chroma is upscaled bicubically. All pixel/colour/tensor/tiling logic is in the tested
+ * :core module.
  */
 class SrEngine(context: Context) : AutoCloseable {
     val spec: ModelSpec = ModelSpec.fromJson(context.assets.open("model.json").reader().readText())
@@ -27,7 +29,7 @@ class SrEngine(context: Context) : AutoCloseable {
     val backend: String
 
     init {
-        require(spec.channels == 3) { "this demo runs RGB models; the sidecar says channels=${spec.channels}" }
+        Upscaler.requireSupported(spec)
         val model = context.assets.openFd("model.tflite").use { fd ->
             FileInputStream(fd.fileDescriptor).channel.map(
                 FileChannel.MapMode.READ_ONLY, fd.startOffset, fd.declaredLength)
@@ -57,15 +59,16 @@ class SrEngine(context: Context) : AutoCloseable {
         val argb = IntArray(w * h)
         bitmap.getPixels(argb, 0, w, 0, 0, w, h)
         val image = FloatImage(h, w, 3, TensorCodec.argbToFloat(argb))
-        val fixed = spec.fixedSize
-        val sr = Tiling.upscaleTiled(image, spec.scale, spec.tile, spec.overlap, fixed, { runTile(it) }, onTile)
+        val sr = Upscaler.upscale(image, spec, { runTile(it) }, onTile)
         val out = TensorCodec.floatToArgb(sr.data)
         return Bitmap.createBitmap(out, sr.width, sr.height, Bitmap.Config.ARGB_8888)
     }
 
+    /** One tile, h x w x spec.channels (RGB or Y), through the interpreter. */
     private fun runTile(tile: FloatImage): FloatImage {
+        val c = spec.channels
         if (!spec.fixedSize) {
-            interpreter.resizeInput(0, intArrayOf(1, tile.height, tile.width, 3))
+            interpreter.resizeInput(0, intArrayOf(1, tile.height, tile.width, c))
             interpreter.allocateTensors()
         }
         val encoded = TensorCodec.encodeInput(tile.data, spec.inputDtype, spec.inputQuant)
@@ -74,12 +77,12 @@ class SrEngine(context: Context) : AutoCloseable {
         val outH = tile.height * spec.scale
         val outW = tile.width * spec.scale
         val bytesPerValue = if (spec.outputDtype == DType.FLOAT32) 4 else 1
-        val output = ByteBuffer.allocateDirect(outH * outW * 3 * bytesPerValue).order(ByteOrder.LITTLE_ENDIAN)
+        val output = ByteBuffer.allocateDirect(outH * outW * c * bytesPerValue).order(ByteOrder.LITTLE_ENDIAN)
         interpreter.run(input, output)
         val raw = ByteArray(output.capacity())
         output.rewind()
         output.get(raw)
-        return FloatImage(outH, outW, 3, TensorCodec.decodeOutput(raw, spec.outputDtype, spec.outputQuant))
+        return FloatImage(outH, outW, c, TensorCodec.decodeOutput(raw, spec.outputDtype, spec.outputQuant))
     }
 
     override fun close() {
