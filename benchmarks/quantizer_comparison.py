@@ -36,7 +36,8 @@ REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "benchmarks" / "results"
 sys.path.insert(0, str(REPO))  # this checkout's keras_sr, not another installed copy
 
-VARIANTS = ("ai-edge-quantizer", "keras_sr int8-ptq", "keras_sr int8-qat")
+VARIANTS = ("ai-edge-quantizer", "ai-edge-quantizer, [0, 1] calibration",
+            "keras_sr int8-ptq", "keras_sr int8-qat")
 
 
 def calibration_patches(scale, channels, seed=0):
@@ -46,6 +47,21 @@ def calibration_patches(scale, channels, seed=0):
 
     lr, _ = sample_patches(builtin_photos(), scale, 32, 256, channels=channels, seed=seed)
     return lr[:128]
+
+
+def with_image_range(patches):
+    """``patches`` plus one all-black and one all-white patch, so that min / max
+    calibration sees the whole image range [0, 1] at the input (and the output).
+
+    >>> import numpy as np
+    >>> out = with_image_range(np.full((3, 4, 4, 1), 0.5, "float32"))
+    >>> out.shape, float(out.min()), float(out.max())
+    ((5, 4, 4, 1), 0.0, 1.0)
+    """
+    import numpy as np
+
+    ends = np.stack([np.zeros_like(patches[0]), np.ones_like(patches[0])])
+    return np.concatenate([patches, ends]).astype("float32")
 
 
 def ai_edge_quantize(float_tflite, calibration, path):
@@ -94,12 +110,16 @@ def compare(name, scale, sets, size, threads, runs, warmup, folder, set_limit=No
     folder = Path(folder)
     float_tflite = export_tflite(model, folder / f"{name}_float.tflite")
     paths, errors = {}, {}
-    try:
-        paths["ai-edge-quantizer"] = ai_edge_quantize(
-            float_tflite, calibration_patches(scale, channels), folder / f"{name}_aeq.tflite")
-    except Exception as error:  # noqa: BLE001  recorded: the comparison is the result
-        errors["ai-edge-quantizer"] = f"{type(error).__name__}: {error}"[:500]
-        print(f"ai-edge-quantizer failed: {errors['ai-edge-quantizer']}", file=sys.stderr)
+    patches = calibration_patches(scale, channels)
+    for variant, calibration, stem in (
+            ("ai-edge-quantizer", patches, "aeq"),
+            ("ai-edge-quantizer, [0, 1] calibration", with_image_range(patches), "aeq01")):
+        try:
+            paths[variant] = ai_edge_quantize(float_tflite, calibration,
+                                              folder / f"{name}_{stem}.tflite")
+        except Exception as error:  # noqa: BLE001  recorded: the comparison is the result
+            errors[variant] = f"{type(error).__name__}: {error}"[:500]
+            print(f"{variant} failed: {errors[variant]}", file=sys.stderr)
     for mode in ("int8-ptq", "int8-qat"):
         paths[f"keras_sr {mode}"], _ = export_int8(name, scale, channels, weights,
                                                    folder / f"{name}_{mode}.tflite", mode)

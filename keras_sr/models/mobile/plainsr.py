@@ -3,20 +3,24 @@
 Our design, after ECBSR (Zhang et al., ACM MM 2021: edge-oriented multi-branch blocks
 folded into plain convs), SESR (Bhardwaj et al., MLSys 2022: collapsible linear blocks)
 and QuickSRNet / ABPN (Berger et al., CVPRW 2023; Du et al., CVPRW 2021: the "anchor",
-the LR image repeated ``scale**2`` times and added before the pixel shuffle)::
+the LR image added to each of the ``scale**2`` sub-pixel channels before the pixel shuffle,
+i.e. nearest-neighbour upsampling as a residual)::
 
     lr -> RepConv3x3(filters) + ReLU                          (head)
        -> num_blocks x [RepConv3x3(filters, identity) + ReLU]  (body)
        -> RepConv3x3(channels * scale**2)                      (tail)
-       + Concatenate([lr] * scale**2)                          (anchor: nearest upsampling)
+       + lr, broadcast over the scale**2 sub-pixel channels    (anchor: nearest upsampling)
        -> PixelShuffle(scale)                                  = sr
 
 Each ``RepConv3x3`` is a sum of linear branches (3x3, 1x1, 1x1 -> 3x3, Sobel/Laplacian
 edges, identity) that :func:`keras_sr.models.reparameterize` folds into one ``Conv2D``
-3x3, so the deployed model holds only ``CONV_2D`` (ReLU fused), ``CONCATENATION``,
-``ADD`` and ``DEPTH_TO_SPACE``: every one has an int8 XNNPACK kernel. ReLU rather than
-PReLU because XNNPACK runs no int8 PRELU; the anchor keeps the global residual in the
-int8 domain (no bicubic resize in the graph).
+3x3, so the deployed model holds only ``CONV_2D`` (ReLU fused), one broadcasting ``ADD``
+and ``DEPTH_TO_SPACE``: every one has an int8 XNNPACK kernel. ReLU rather than PReLU
+because XNNPACK runs no int8 PRELU; the anchor keeps the global residual in the int8
+domain (no bicubic resize in the graph). The anchor is a broadcast, not the LR image
+concatenated ``scale**2`` times as QuickSRNet writes it: the same sum, but the int8
+``CONCATENATION`` of nine copies (and its own input ``QUANTIZE``) cost 9-10 ms of a
+26 ms 640x360 -> 1080p run on 2 XNNPACK threads (docs/models.md).
 """
 
 import keras
@@ -67,8 +71,11 @@ def plainsr(scale=3, channels=1, filters=16, num_blocks=4, expand=2, edges=True,
         x = RepConv3x3(filters, identity=True, activation=activation, name=f"block{i}",
                        **branches)(x)
     x = RepConv3x3(channels * scale * scale, name="tail", **branches)(x)
-    anchor = keras.layers.Concatenate(name="anchor")([lr] * (scale * scale))
-    x = keras.layers.Add(name="residual")([x, anchor])
+    if channels > 1:  # RGB: channel c of sub-pixel k is c + channels * k (DCR order)
+        lr_for_anchor = keras.layers.Concatenate(name="anchor")([lr] * (scale * scale))
+    else:  # Y: the one LR channel broadcasts over the scale**2 sub-pixel channels
+        lr_for_anchor = lr
+    x = keras.layers.Add(name="residual")([x, lr_for_anchor])
     sr = PixelShuffle(scale, dtype="float32", name="sr")(x)
     return SRModel(lr, sr, scale=scale, channels=channels, name=name)
 
