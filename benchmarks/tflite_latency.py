@@ -11,7 +11,7 @@ numpy conversions is recorded beside it). The int8 files take and give uint8 by 
 (``keras_sr.models.macs_per_pixel``) are recorded beside each. Results:
 ``benchmarks/results/tflite_latency.json``.
 
-    python benchmarks/tflite_latency.py                      # espcn and fsrcnn, x3
+    python benchmarks/tflite_latency.py              # espcn, fsrcnn and plainsr_large, x3
     python benchmarks/tflite_latency.py --models espcn --runs 5   # quick
 """
 
@@ -59,7 +59,7 @@ def time_interpreter(path, threads, runs, warmup, channels, size):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--models", nargs="+", default=["espcn", "fsrcnn"])
+    parser.add_argument("--models", nargs="+", default=["espcn", "fsrcnn", "plainsr_large"])
     parser.add_argument("--scale", type=int, default=3)
     parser.add_argument("--channels", type=int, default=None,
                         help="1 or 3; default: each builder's default (Y for both)")
@@ -73,6 +73,9 @@ def main(argv=None):
     parser.add_argument("--split-prelu", action="store_true",
                         help="int8: split conv -> PReLU -> conv into ReLU convs (no PRELU "
                              "op; XNNPACK has no int8 PRELU kernel)")
+    parser.add_argument("--note", default="this machine's 2 cores may be shared: medians "
+                        "include other jobs' load (see load_average)",
+                        help="how the machine was loaded during the run (kept in the JSON)")
     parser.add_argument("--out", default=str(RESULTS / "tflite_latency.json"))
     args = parser.parse_args(argv)
 
@@ -136,7 +139,7 @@ def main(argv=None):
               "machine": {"platform": platform.platform(), "processor": platform.processor(),
                           "cpu_count": os.cpu_count(),
                           "load_average": os.getloadavg()},
-              "note": "this machine's 2 cores are shared: medians include other jobs' load",
+              "note": args.note,
               "date": time.strftime("%Y-%m-%d"), "results": rows}
     write_result(args.out, result)
     return 0
