@@ -5,7 +5,8 @@ not depend on the weights' values; ``--split-prelu``: conv -> PReLU -> conv chai
 into convs with a fused ReLU, as ``keras-sr export --split-prelu`` writes them)
 ``.tflite`` with a fixed 360x640 input are timed on
 this machine's CPU with 1 and 2 interpreter threads: median of ``--runs`` ``invoke()``
-calls after ``--warmup`` (the runtime alone; the whole ``TFLiteModel`` call with its
+calls after ``--warmup``, all files of a thread count interleaved round by round (one
+call of each in turn), so every model meets the same machine (the runtime alone; the whole ``TFLiteModel`` call with its
 numpy conversions is recorded beside it). The int8 files take and give uint8 by default
 (``--int8-io``), as an app feeding camera frames would. The MACs per output pixel
 (``keras_sr.models.macs_per_pixel``) are recorded beside each. Results:
@@ -32,29 +33,41 @@ REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "benchmarks" / "results"
 
 
-def _timed(function, runs, warmup):
+def time_interleaved(functions, runs, warmup):
+    """``[(median, min)]`` seconds of each of ``functions``, timed in ``runs`` rounds that
+    call every function once in turn (after ``warmup`` such rounds): a slow spell of the
+    machine then hits all of them alike, so their ratios hold.
+
+    >>> rows = time_interleaved([lambda: None, lambda: time.sleep(0.002)], runs=3, warmup=1)
+    >>> rows[0][0] < 0.002 <= rows[1][1]
+    True
+    """
     for _ in range(warmup):
-        function()
-    times = []
+        for function in functions:
+            function()
+    times = [[] for _ in functions]
     for _ in range(runs):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), min(times)
+        for function, spent in zip(functions, times):
+            start = time.perf_counter()
+            function()
+            spent.append(time.perf_counter() - start)
+    return [(statistics.median(spent), min(spent)) for spent in times]
 
 
-def time_interpreter(path, threads, runs, warmup, channels, size):
-    """``(median, min)`` seconds of the runtime's ``invoke()`` alone, and
-    ``(median, min)`` of a whole ``TFLiteModel`` call (float [0, 1] in and out: the
-    uint8 / int8 conversions in numpy included)."""
+def time_files(paths, threads, runs, warmup, channels, size):
+    """For each ``.tflite`` of ``paths`` (interleaved, see :func:`time_interleaved`):
+    ``((median, min), (median, min))`` seconds of the runtime's ``invoke()`` alone and of
+    a whole ``TFLiteModel`` call (float [0, 1] in and out: the uint8 / int8 conversions in
+    numpy included)."""
     from keras_sr.export import TFLiteModel
 
-    model = TFLiteModel(path, num_threads=threads)
+    models = [TFLiteModel(path, num_threads=threads) for path in paths]
     x = np.random.default_rng(0).uniform(0, 1, (1, *size, channels)).astype("float32")
-    model(x)  # sets the input tensor
-    invoke = _timed(model.interpreter.invoke, runs, warmup)
-    whole = _timed(lambda: model(x), runs, warmup)
-    return invoke, whole
+    for model in models:
+        model(x)  # sets the input tensor
+    invoke = time_interleaved([m.interpreter.invoke for m in models], runs, warmup)
+    whole = time_interleaved([lambda m=m: m(x) for m in models], runs, warmup)
+    return list(zip(invoke, whole))
 
 
 def main(argv=None):
@@ -90,6 +103,7 @@ def main(argv=None):
     size = tuple(int(v) for v in args.size.split("x"))
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
+        files = []  # (row without times, path, input channels), timed together below
         for name in args.models:
             keras.utils.set_random_seed(0)
             try:  # the shipped weights when there are some (speed does not depend on them)
@@ -114,25 +128,34 @@ def main(argv=None):
                 path = export_tflite(graph, Path(tmp) / f"{name}_{mode}.tflite",
                                      quantize=mode, input_size=size, io=io,
                                      representative_data=lr if mode != "none" else None)
-                for threads in args.threads:
-                    row = {"model": name, "scale": args.scale, "channels": channels,
-                           "dtype": "float32" if mode == "none" else "int8",
-                           "threads": threads, "lr_size": list(size),
-                           "sr_size": [size[0] * args.scale, size[1] * args.scale],
-                           "io": io, "weights": weights,
-                           "prelu_as_split_relu": bool(split) and mode != "none",
-                           "graph_macs_per_output_pixel": round(float(models.macs_per_pixel(
-                               graph, per="output")), 1),
-                           "runs": args.runs, "macs_per_output_pixel": round(macs, 1),
-                           "params": int(model.count_params())}
-                    try:
-                        invoke, whole = time_interpreter(path, threads, args.runs,
-                                                         args.warmup, channels, size)
+                row = {"model": name, "scale": args.scale, "channels": channels,
+                       "dtype": "float32" if mode == "none" else "int8",
+                       "lr_size": list(size),
+                       "sr_size": [size[0] * args.scale, size[1] * args.scale],
+                       "io": io, "weights": weights,
+                       "prelu_as_split_relu": bool(split) and mode != "none",
+                       "graph_macs_per_output_pixel": round(float(models.macs_per_pixel(
+                           graph, per="output")), 1),
+                       "runs": args.runs, "macs_per_output_pixel": round(macs, 1),
+                       "params": int(model.count_params())}
+                files.append((row, path, channels))
+        for threads in args.threads:
+            for wanted in sorted({c for _, _, c in files}):  # one input shape per group
+                group = [(row, path) for row, path, c in files if c == wanted]
+                try:
+                    times = time_files([path for _, path in group], threads, args.runs,
+                                       args.warmup, wanted, size)
+                except RuntimeError as error:  # e.g. a delegate refusing a graph
+                    times = [str(error)[:300]] * len(group)
+                for (row, _), timed in zip(group, times):
+                    row = dict(row, threads=threads)
+                    if isinstance(timed, str):
+                        row["error"] = timed
+                    else:
+                        (invoke, whole) = timed
                         row.update({"median_ms": round(invoke[0] * 1e3, 2),
                                     "min_ms": round(invoke[1] * 1e3, 2),
                                     "with_numpy_io_median_ms": round(whole[0] * 1e3, 2)})
-                    except RuntimeError as error:  # e.g. a delegate refusing the graph
-                        row["error"] = str(error)[:300]
                     rows.append(row)
                     print(json.dumps(row))
     result = {"benchmark": "tflite_latency", "runtime": "ai-edge-litert (XNNPACK, CPU)",
