@@ -49,10 +49,11 @@ def test_peak_is_the_best_size_per_thread_count():
 def test_tiny_peak_run_rows(tmp_path):
     if keras.backend.backend() != "tensorflow":
         pytest.skip("TFLite conversion needs the TensorFlow backend")
-    rows = peak.measure_peak([(8, 12)], 4, [1], runs=2, warmup=0, folder=tmp_path)
+    # large enough that the call takes well over the 1 us median_ms is rounded to
+    rows = peak.measure_peak([(96, 128)], 8, [1], runs=2, warmup=0, folder=tmp_path)
     (row,) = rows
     assert set(peak.PEAK_KEYS) <= set(row)
-    assert row["macs"] == 8 * 12 * 9 * 4 * 4
+    assert row["macs"] == 96 * 128 * 9 * 8 * 8
     # both rounded (median_ms to 1 us): equal within that rounding
     assert row["gmacs_per_s"] == pytest.approx(row["macs"] / row["median_ms"] / 1e6, rel=0.05)
 
