@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from keras_sr.export.size_adapters import strip_size_adapters
 from keras_sr.layers.resize import Resize
 from keras_sr.models.mobile import rep_layers, reparameterize
 from keras_sr.quantization import is_qat_model
@@ -203,6 +204,11 @@ def export_tflite(model, path, quantize="none", representative_data=None, input_
             ``(N, h, w, c)``, list of arrays or a callable returning one); 50-200 patches
             of 64x64 px are plenty.
         input_size: None (dynamic height and width) or ``(height, width)`` in LR px.
+            Dynamic: a model that pads its input to a multiple and crops its output
+            back (``plainsr_wide``) is converted without that pad and crop, for sizes
+            that are multiples; the sidecar's ``size_multiple`` says so and
+            :class:`keras_sr.runtime.TFLiteModel` pads and crops around the file
+            (``keras_sr.export.size_adapters``).
         io: input / output dtype of int8 models: ``"float32"`` (quantize inside),
             ``"uint8"`` or ``"int8"``.
         metadata: optional dict merged into the sidecar (e.g. ``{"model": "espcn"}``).
@@ -237,6 +243,9 @@ def export_tflite(model, path, quantize="none", representative_data=None, input_
     split = []
     if split_prelu and quantize == "int8-qat" and is_qat_model(to_convert):
         to_convert, split = split_prelu_qat(to_convert)
+    adapters = None
+    if input_size is None:  # the runner pads and crops (XNNPACK keeps the whole graph)
+        to_convert, adapters = strip_size_adapters(to_convert)
     flatbuffer = convert(to_convert, quantize, representative_data, input_size, io,
                          subpixel=False, clip=clip)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -248,6 +257,8 @@ def export_tflite(model, path, quantize="none", representative_data=None, input_
         extra["folded_rep_blocks"] = folded
     if split:
         extra["prelu_as_split_relu"] = split
+    if adapters:
+        extra["size_multiple"] = adapters
     sidecar = build_sidecar(model, path, quantize=quantize, input_size=input_size,
                             extra=extra or None)
     write_sidecar(path, sidecar)

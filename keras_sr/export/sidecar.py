@@ -11,16 +11,16 @@ from pathlib import Path
 import numpy as np
 from ai_edge_litert.interpreter import Interpreter
 
+from keras_sr.image.io import atomic_write_text
 from keras_sr.inference.tiling import receptive_radius
 from keras_sr.runtime import run_batch
+from keras_sr.runtime.sidecar import read_sidecar, sidecar_path
+
+__all__ = ["SIDECAR_VERSION", "build_sidecar", "infer_scale", "read_sidecar",
+           "sidecar_path", "write_sidecar"]
 
 SIDECAR_VERSION = 1
 DEFAULT_TILE = 128
-
-
-def sidecar_path(tflite_path):
-    """``model.tflite`` -> ``model.json``."""
-    return Path(tflite_path).with_suffix(".json")
 
 
 def infer_scale(model, channels):
@@ -99,14 +99,5 @@ def build_sidecar(model, tflite_path, quantize="none", input_size=None, tile=Non
 def write_sidecar(tflite_path, sidecar):
     """Write ``sidecar`` as pretty JSON next to ``tflite_path``; return its path."""
     path = sidecar_path(tflite_path)
-    path.write_text(json.dumps(sidecar, indent=2) + "\n")
+    atomic_write_text(path, json.dumps(sidecar, indent=2) + "\n")
     return path
-
-
-def read_sidecar(tflite_path):
-    """Load the sidecar of a ``.tflite`` file (or a ``.json`` path) as a dict."""
-    path = Path(tflite_path)
-    path = path if path.suffix == ".json" else sidecar_path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"read_sidecar: no sidecar {path} next to {tflite_path}")
-    return json.loads(path.read_text())

@@ -8,7 +8,14 @@ MODES = ("symmetric", "reflect", "constant")
 
 
 def _pad_axis(x, axis, multiple, mode):
-    """Pad one axis by gathering mirrored indices (any pad amount, static channels kept)."""
+    """Pad one axis by gathering mirrored indices (any pad amount, static channels kept).
+
+    A statically known length that is already a multiple returns ``x`` itself: no
+    ``GATHER`` in a fixed-size exported graph (it would stop an int8 graph's XNNPACK run).
+    """
+    static = x.shape[axis]
+    if static is not None and static % multiple == 0:
+        return x
     length = ops.shape(x)[axis]
     pad = (multiple - length % multiple) % multiple
     if mode == "constant":
@@ -38,8 +45,8 @@ def pad_to_multiple(x, multiple, mode="symmetric"):
     Returns:
         Tensor ``(batch, ceil(H/m)*m, ceil(W/m)*m, C)``.
     """
-    if multiple == 1:
-        return x
+    if multiple == 1 or all(n is not None and n % multiple == 0 for n in x.shape[1:3]):
+        return x  # static sizes already aligned: no op at all
     padded = _pad_axis(_pad_axis(x, 1, multiple, mode), 2, multiple, mode)
     # Re-state the static channel count (TensorFlow's shape inference drops it).
     shape = ops.shape(padded)
@@ -114,6 +121,9 @@ class CropToMatch(keras.layers.Layer):
 
     def call(self, inputs):
         x, reference = inputs
+        if (None not in (*x.shape[1:3], *reference.shape[1:3])
+                and tuple(x.shape[1:3]) == tuple(n * self.scale for n in reference.shape[1:3])):
+            return x  # nothing to crop (a fixed-size export): no slice op in the graph
         shape = ops.shape(reference)
         return x[:, : shape[1] * self.scale, : shape[2] * self.scale, :]
 

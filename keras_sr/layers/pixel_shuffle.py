@@ -1,4 +1,5 @@
-"""Sub-pixel convolution: ``PixelShuffle`` and the ``ICNR`` initialiser for the conv before it.
+"""Sub-pixel convolution: ``PixelShuffle``, its inverse ``PixelUnshuffle`` and the ``ICNR``
+initialiser for the conv before a shuffle.
 
 Shi et al., "Real-Time Single Image and Video Super-Resolution Using an Efficient
 Sub-Pixel Convolutional Neural Network", CVPR 2016 (the shuffle); Aitken et al.,
@@ -55,6 +56,60 @@ class PixelShuffle(keras.layers.Layer):
     def get_config(self):
         config = super().get_config()
         config.update({"scale": self.scale})
+        return config
+
+
+@keras.saving.register_keras_serializable(package="keras_sr")
+class PixelUnshuffle(keras.layers.Layer):
+    """The inverse of :class:`PixelShuffle`: ``block x block`` pixels into channels.
+
+    A thin layer over ``keras.ops.space_to_depth`` (channels last, the same "DCR" order
+    as ``PixelShuffle``, so ``PixelShuffle(b)(PixelUnshuffle(b)(x)) == x``). On
+    TensorFlow it converts to the TFLite ``SPACE_TO_DEPTH`` builtin (int8 kernel in
+    XNNPACK). Height and width must be multiples of ``block``
+    (:class:`keras_sr.layers.PadToMultiple` first for any size).
+
+    Args:
+        block: int >= 2.
+
+    Input ``(batch, H, W, C)``; output ``(batch, H/block, W/block, C * block**2)``.
+
+    Example:
+        >>> x = keras.ops.reshape(keras.ops.arange(16.0), (1, 4, 4, 1))
+        >>> y = PixelUnshuffle(2)(x)
+        >>> tuple(y.shape), keras.ops.convert_to_numpy(y[0, 0, 0]).tolist()
+        ((1, 2, 2, 4), [0.0, 1.0, 4.0, 5.0])
+        >>> bool(keras.ops.all(PixelShuffle(2)(y) == x))
+        True
+    """
+
+    def __init__(self, block, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(block, bool) or not isinstance(block, int) or block < 2:
+            raise ValueError(f"PixelUnshuffle: `block` must be an integer >= 2; got {block!r}")
+        self.block = block
+
+    def build(self, input_shape):
+        for axis, size in (("height", input_shape[1]), ("width", input_shape[2])):
+            if size is not None and size % self.block:
+                raise ValueError(f"PixelUnshuffle(block={self.block}) needs {axis} divisible "
+                                 f"by {self.block}; got input shape {tuple(input_shape)} "
+                                 f"(pad first: keras_sr.layers.PadToMultiple)")
+
+    def call(self, inputs):
+        return ops.space_to_depth(inputs, self.block, data_format="channels_last")
+
+    def compute_output_shape(self, input_shape):
+        def shrink(n):
+            return None if n is None else n // self.block
+
+        channels = input_shape[3]
+        channels = None if channels is None else channels * self.block**2
+        return (input_shape[0], shrink(input_shape[1]), shrink(input_shape[2]), channels)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"block": self.block})
         return config
 
 

@@ -4,6 +4,8 @@ import math
 
 import keras
 
+from keras_sr.layers.pixel_shuffle import PixelUnshuffle
+
 
 def _spatial(shape):
     return math.prod(int(d) for d in shape[1:-1])
@@ -97,8 +99,9 @@ def receptive_field(model):
     """Receptive field (pixels, one side) of a plain chain of convolutions, in input pixels.
 
     Walks the ``Conv2D`` layers in order: ``rf = 1 + sum((k - 1) * dilation * jump)``
-    with ``jump`` the product of the strides before each layer. Valid for models that
-    are a single chain (SRCNN, VDSR, ESPCN's convs, PatchGAN); skips transposed convs.
+    with ``jump`` the product of the strides before each layer (a ``PixelUnshuffle(b)``
+    counts as a ``b x b`` window of stride ``b``). Valid for models that are a single
+    chain (SRCNN, VDSR, ESPCN's convs, PatchGAN, PlainSR); skips transposed convs.
 
     Args:
         model: ``keras.Model``.
@@ -114,4 +117,7 @@ def receptive_field(model):
             jump *= layer.strides[0]
         elif hasattr(layer, "conv_equivalent"):  # stride 1, no dilation
             field += (layer.conv_equivalent()["kernel_size"][0] - 1) * jump
+        elif isinstance(layer, PixelUnshuffle):  # a block x block window, stride block
+            field += (layer.block - 1) * jump
+            jump *= layer.block
     return field

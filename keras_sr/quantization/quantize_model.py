@@ -11,7 +11,8 @@ Keras model computes what the converted int8 graph computes:
   get the fixed output grids of the TFLite int8 kernels: [-1, 127/128] and [0, 255/256];
   the quantizer of a conv's pre-activation is clamped to where those grids saturate
   (``SATURATION_LIMITS``), so rare large pre-activations do not coarsen its grid;
-- not after ``PixelShuffle`` (``DEPTH_TO_SPACE`` only moves int8 values);
+- not after ``PixelShuffle``, ``PixelUnshuffle``, ``PadToMultiple`` or ``CropToMatch``
+  (``DEPTH_TO_SPACE``, ``SPACE_TO_DEPTH``, a gather and a slice only move int8 values);
 - at the output, a fixed ``[0, 1]`` quantizer: it clips the image to [0, 1] before
   quantizing, so no int8 level is wasted on overshoots (it replaces the quantizer of
   the last conv when only a ``PixelShuffle`` separates them).
@@ -30,7 +31,7 @@ from keras_sr.quantization.quantized_layers import (
 CONV_TYPES = {keras.layers.Conv2D: QuantizedConv2D,
               keras.layers.Conv2DTranspose: QuantizedConv2DTranspose}
 # Layers that only move values: int8 in, int8 out with the same scale.
-PASS_THROUGH_NAMES = ("PixelShuffle",)
+PASS_THROUGH_NAMES = ("PixelShuffle", "PixelUnshuffle", "PadToMultiple", "CropToMatch")
 # Layers with their own int8 kernel and a requantized output.
 REQUANTIZED_NAMES = ("Add", "Concatenate", "Resize", "LeakyReLU", "PReLU", "ReLU",
                      "Activation", "Rescaling")
@@ -47,7 +48,8 @@ SATURATION_LIMITS = {"tanh": (-math.atanh(127.0 / 128.0), math.atanh(127.0 / 128
                      "sigmoid": (-math.log(255.0), math.log(255.0))}
 SUPPORTED = ("InputLayer", "Conv2D", "Conv2DTranspose", "ReLU", "ReLU(max_value=...)",
              "PReLU", "LeakyReLU", "Activation('relu'|'relu6'|'linear'|'tanh'|'sigmoid')",
-             "Add", "Concatenate", "Rescaling", "PixelShuffle", "Resize")
+             "Add", "Concatenate", "Rescaling", "PixelShuffle", "PixelUnshuffle",
+             "PadToMultiple", "CropToMatch", "Resize")
 
 
 def _unsupported(layer, why=""):
@@ -116,7 +118,7 @@ def _output_quant_nodes(graph):
             continue  # also feeds other layers: they must not see the clipped tensor
         node = producer.get(output)
         while node is not None and type(node.operation).__name__ in PASS_THROUGH_NAMES:
-            (source,) = node.input_tensors
+            source = node.input_tensors[0]  # the moved tensor (CropToMatch: not the reference)
             if len(consumers.get(source, [])) != 1:
                 node = None
                 break

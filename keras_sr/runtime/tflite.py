@@ -5,13 +5,19 @@ from pathlib import Path
 import numpy as np
 from ai_edge_litert.interpreter import Interpreter
 
+from keras_sr.runtime.sidecar import read_sidecar
+
 
 class TFLiteModel:
     """Run a ``.tflite`` SR model like a Keras model: ``(1, h, w, c)`` float -> float.
 
     The input is resized when its height / width change (dynamic models); int8 / uint8
     inputs and outputs are quantized and dequantized with the tensors' own scale and
-    zero point, so callers always see float32 images in [0, 1].
+    zero point, so callers always see float32 images in [0, 1]. When the file's sidecar
+    has ``size_multiple`` (a dynamic ``plainsr_wide`` export: its pad and crop left out
+    of the graph, ``keras_sr.export.size_adapters``), the image is padded to that
+    multiple with the model's own mode and the result cropped back, so any size works
+    and the outputs are the Keras model's.
 
     Args:
         path: str or Path of the ``.tflite`` file.
@@ -27,8 +33,17 @@ class TFLiteModel:
         if not self.path.is_file():
             raise FileNotFoundError(f"TFLiteModel: no such .tflite file: {self.path}")
         self.num_threads = num_threads
+        adapters = (read_sidecar(self.path, missing_ok=True) or {}).get("size_multiple")
+        self.size_multiple = int(adapters["multiple"]) if adapters else 1
+        self.pad_mode = adapters["pad_mode"] if adapters else None
         try:
             self.interpreter = Interpreter(model_path=str(self.path), num_threads=num_threads)
+            if self.size_multiple > 1:  # a 1x1 placeholder size would not prepare
+                details = self.interpreter.get_input_details()[0]
+                side = self.size_multiple
+                self.interpreter.resize_tensor_input(
+                    details["index"], [1, side, side, int(details["shape"][-1])],
+                    strict=False)
             self.interpreter.allocate_tensors()
         except (ValueError, RuntimeError) as error:
             raise ValueError(f"TFLiteModel: {self.path} is not a valid .tflite file "
@@ -95,10 +110,18 @@ class TFLiteModel:
         if x.ndim != 4 or x.shape[0] != 1 or x.shape[-1] != self.channels:
             raise ValueError(f"TFLiteModel {self.path.name}: expected a (1, h, w, "
                              f"{self.channels}) batch; got shape {x.shape}")
+        height, width = x.shape[1:3]
+        if self.size_multiple > 1:
+            m = self.size_multiple
+            x = np.pad(x, [(0, 0), (0, -height % m), (0, -width % m), (0, 0)],
+                       mode=self.pad_mode)
         self._resize(tuple(int(v) for v in x.shape))
         self.interpreter.set_tensor(self._input["index"], self._quantize(x, self._input))
         self.interpreter.invoke()
-        y = self.interpreter.get_tensor(self._output["index"])
-        return self._dequantize(y, self._output)
+        y = self._dequantize(self.interpreter.get_tensor(self._output["index"]), self._output)
+        if self.size_multiple > 1:
+            scale = y.shape[1] // x.shape[1]
+            y = y[:, :height * scale, :width * scale]
+        return y
 
     predict = __call__

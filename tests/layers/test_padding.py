@@ -29,3 +29,11 @@ def test_crop_and_config():
     assert PadToMultiple.from_config(PadToMultiple(8, "reflect").get_config()).mode == "reflect"
     with pytest.raises(ValueError, match="mode"):
         PadToMultiple(4, mode="wrap")
+
+
+def test_static_sizes_already_aligned_pass_through():
+    # a fixed-size graph (TFLite export) keeps no gather or slice op when nothing to do
+    x = keras.ops.ones((1, 8, 12, 2))
+    assert PadToMultiple(4)(x) is x
+    assert CropToMatch(2)([x, keras.ops.ones((1, 4, 6, 1))]) is x
+    assert tuple(CropToMatch(2)([x, keras.ops.ones((1, 3, 6, 1))]).shape) == (1, 6, 12, 2)

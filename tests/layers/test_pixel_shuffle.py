@@ -1,10 +1,10 @@
-"""PixelShuffle and ICNR."""
+"""PixelShuffle, PixelUnshuffle and ICNR."""
 
 import keras
 import numpy as np
 import pytest
 
-from keras_sr.layers import ICNR, PixelShuffle, pixel_shuffle_upsampler
+from keras_sr.layers import ICNR, PixelShuffle, PixelUnshuffle, pixel_shuffle_upsampler
 
 
 def _numpy_shuffle(x, r):
@@ -30,16 +30,48 @@ def test_config_and_errors():
 
 
 @pytest.mark.tf_only
-def test_converts_to_tflite_depth_to_space():
+@pytest.mark.parametrize("layer,channels,op", [
+    (PixelShuffle(2), 12, "DEPTH_TO_SPACE"), (PixelUnshuffle(2), 3, "SPACE_TO_DEPTH")],
+    ids=["shuffle", "unshuffle"])
+def test_converts_to_the_tflite_builtin(layer, channels, op, tmp_path):
     import tensorflow as tf
-    from ai_edge_litert.interpreter import Interpreter
 
-    inp = keras.Input((None, None, 12))
-    model = keras.Model(inp, PixelShuffle(2)(inp))
-    interpreter = Interpreter(model_content=tf.lite.TFLiteConverter.from_keras_model(
-        model).convert())
-    ops = {op["op_name"] for op in interpreter._get_ops_details()}
-    assert "DEPTH_TO_SPACE" in ops
+    from keras_sr.export import list_ops
+
+    inp = keras.Input((None, None, channels))
+    model = keras.Model(inp, layer(inp))
+    content = tf.lite.TFLiteConverter.from_keras_model(model).convert()
+    path = tmp_path / "layer.tflite"
+    path.write_bytes(content)
+    assert [entry["op"] for entry in list_ops(path)] == [op]
+
+
+def _numpy_unshuffle(x, r):
+    """Pixel (h*r + i, w*r + j) channel c -> pixel (h, w) channel (i*r + j)*C + c, by loops."""
+    n, h, w, c = x.shape
+    y = np.zeros((n, h // r, w // r, c * r * r), x.dtype)
+    for i in range(r):
+        for j in range(r):
+            y[..., (i * r + j) * c:(i * r + j + 1) * c] = x[:, i::r, j::r, :]
+    return y
+
+
+@pytest.mark.parametrize("block,channels", [(2, 1), (2, 3), (3, 2)])
+def test_unshuffle_matches_loops_and_inverts_the_shuffle(block, channels):
+    x = np.random.default_rng(1).normal(size=(2, 6, 12, channels)).astype("float32")
+    y = keras.ops.convert_to_numpy(PixelUnshuffle(block)(x))
+    np.testing.assert_array_equal(y, _numpy_unshuffle(x, block))
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(PixelShuffle(block)(y)), x)
+
+
+def test_unshuffle_config_and_errors():
+    layer = PixelUnshuffle(2, name="fold")
+    assert PixelUnshuffle.from_config(layer.get_config()).block == 2
+    assert layer.compute_output_shape((None, 8, None, 3)) == (None, 4, None, 12)
+    with pytest.raises(ValueError, match="`block` must be an integer >= 2"):
+        PixelUnshuffle(1)
+    with pytest.raises(ValueError, match="width divisible by 2.*PadToMultiple"):
+        PixelUnshuffle(2)(np.zeros((1, 4, 5, 1), "float32"))
 
 
 @pytest.mark.parametrize("scale", [2, 3])

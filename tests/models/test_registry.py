@@ -27,7 +27,7 @@ def test_names_match_the_shared_interface():
     assert set(models.MODELS) == {
         "srcnn", "srcnn_955", "vdsr", "fsrcnn", "espcn", "edsr_baseline", "edsr", "lapsrn",
         "dbpn", "dbpn_small", "hourglass", "plainsr_small", "plainsr_large",
-        "srgan_discriminator", "patch_discriminator"}
+        "plainsr_wide", "srgan_discriminator", "patch_discriminator"}
     assert set(models.GENERATORS) | set(models.DISCRIMINATORS) == set(models.MODELS)
 
 

@@ -80,6 +80,47 @@ def test_folded_model_gives_the_same_output(name, scale, channels):
     np.testing.assert_allclose(actual, expected, atol=1e-5, rtol=0)
 
 
+@pytest.mark.parametrize("scale,channels", [(2, 3), (3, 1), (4, 1)])
+def test_unshuffled_model_folds_exactly_at_any_size(scale, channels):
+    # unshuffle=2: pad (odd sizes) -> PixelUnshuffle -> convs at half size -> fixed 1x1
+    # anchor -> PixelShuffle(2 * scale) -> crop
+    keras.utils.set_random_seed(scale)
+    model = models.get("plainsr_large", scale=scale, channels=channels, filters=8,
+                       num_blocks=2, unshuffle=2)
+    for layer in models.rep_layers(model):
+        layer.bias.assign(np.full(layer.bias.shape, 0.02, "float32"))
+    folded = models.reparameterize(model)
+    assert models.rep_layers(folded) == []
+    for size in [(10, 12), (7, 9)]:
+        lr = np.random.default_rng(1).uniform(size=(2, *size, channels)).astype("float32")
+        expected = _numpy(model(lr))
+        assert expected.shape == (2, size[0] * scale, size[1] * scale, channels)
+        np.testing.assert_allclose(_numpy(folded(lr)), expected, atol=1e-5, rtol=0)
+
+
+@pytest.mark.parametrize("scale,channels", [(3, 1), (2, 3)])
+def test_unshuffled_anchor_is_nearest_upsampling(scale, channels):
+    model = models.get("plainsr_small", scale=scale, channels=channels, filters=8,
+                       unshuffle=2)
+    tail = model.get_layer("tail")
+    for weight in tail.weights:
+        weight.assign(np.zeros(weight.shape, "float32"))
+    assert not model.get_layer("anchor").trainable
+    lr = np.random.default_rng(2).uniform(size=(1, 5, 8, channels)).astype("float32")
+    nearest = np.repeat(np.repeat(lr, scale, axis=1), scale, axis=2)
+    np.testing.assert_array_equal(_numpy(model(lr)), nearest)
+
+
+def test_anchor_kernel_copies_the_right_lr_pixel():
+    from keras_sr.models.mobile.plainsr import anchor_kernel
+
+    kernel = anchor_kernel(3, 2, 2)[0, 0]  # (2 * 4 unshuffled, 2 * 36 sub-pixel channels)
+    assert kernel.shape == (8, 72) and kernel.sum() == 72
+    assert (kernel.sum(axis=0) == 1).all()  # every output copies exactly one input
+    # output sub-pixel (i, j) = (4, 1) of colour 1 sits in LR pixel (1, 0) of the block
+    assert kernel[(1 * 2 + 0) * 2 + 1, (4 * 6 + 1) * 2 + 1] == 1
+
+
 def test_untrained_model_is_near_nearest_upsampling():
     # the anchor: at init the output is the LR image upsampled (nearest), plus a small
     # correction
@@ -127,6 +168,22 @@ def test_parameters_and_macs(key):
         3 + 2 * (blocks + 1)
 
 
+@pytest.mark.parametrize("scale", [2, 3, 4])
+def test_wide_parameters_macs_and_receptive_field(scale):
+    # convs at half the LR size on the 4 unshuffled channels: head 4 -> 32, 6 blocks
+    # 32 -> 32, tail 32 -> (2 * scale)**2, the fixed 1x1 anchor 4 -> (2 * scale)**2
+    model = models.get("plainsr_wide", scale=scale, channels=1)
+    folded = models.reparameterize(model)
+    out = (2 * scale) ** 2
+    weights = 9 * 4 * 32 + 6 * 9 * 32 * 32 + 9 * 32 * out + 4 * out
+    assert folded.count_params() == weights + 32 + 6 * 32 + out
+    assert models.macs_per_pixel(folded, per="input") == weights / 4
+    if scale == 3:  # about plainsr_large's 15,264 (ESPCN: 22,624)
+        assert weights / 4 == 16740
+    # 8 convs of 3x3 on 2x2 blocks: 2 + 8 * 2 * 2 = 34 LR pixels
+    assert models.receptive_field(model) == models.receptive_field(folded) == 34
+
+
 def test_fewer_macs_than_espcn_at_x3():
     espcn = models.macs_per_pixel(models.get("espcn", scale=3, channels=1))
     large = models.macs_per_pixel(models.get("plainsr_large", scale=3, channels=1))
@@ -153,6 +210,8 @@ def test_save_load_round_trip(fold, tmp_path):
 def test_bad_builder_arguments():
     with pytest.raises(ValueError, match="unsupported `scale` 5"):
         models.get("plainsr_small", scale=5)
+    with pytest.raises(ValueError, match="`unshuffle` must be 1 or 2; got 3"):
+        models.get("plainsr_small", unshuffle=3)
     with pytest.raises(ValueError, match="'relu' or 'relu6'"):
         models.get("plainsr_small", activation="prelu")
     with pytest.raises(ValueError, match="reparameterize expects a functional"):
