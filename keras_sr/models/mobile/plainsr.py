@@ -21,6 +21,11 @@ domain (no bicubic resize in the graph). The anchor is a broadcast, not the LR i
 concatenated ``scale**2`` times as QuickSRNet writes it: the same sum, but the int8
 ``CONCATENATION`` of nine copies (and its own input ``QUANTIZE``) cost 9-10 ms of a
 26 ms 640x360 -> 1080p run on 2 XNNPACK threads (docs/models.md).
+
+``plainsr_wide`` (``unshuffle=2``) runs the same chain on the LR image folded 2x2 into
+channels (``PixelUnshuffle``, TFLite ``SPACE_TO_DEPTH``): 32 channels at half the
+height and width, a tail of ``(2 * scale)**2`` sub-pixels per channel and the anchor as
+a fixed 0/1 1x1 conv. Sizes: small (4 x 16), large (6 x 16), wide (6 x 32 unshuffled).
 """
 
 import keras
@@ -86,7 +91,7 @@ def _initializer(init, part):
 
 
 def plainsr(scale=3, channels=1, filters=16, num_blocks=4, expand=2, edges=True,
-            activation="relu", unshuffle=1, init="glorot_uniform", name="plainsr"):
+            activation="relu", unshuffle=1, init="scaled", name="plainsr"):
     """Build a PlainSR model (the train-time, multi-branch form).
 
     Args:
@@ -158,7 +163,7 @@ def plainsr(scale=3, channels=1, filters=16, num_blocks=4, expand=2, edges=True,
 
 
 def plainsr_small(scale=3, channels=1, filters=16, num_blocks=4, expand=2, edges=True,
-                  activation="relu", unshuffle=1, init="glorot_uniform"):
+                  activation="relu", unshuffle=1, init="scaled"):
     """PlainSR small: head + 4 blocks x 16 channels + tail (see :func:`plainsr`).
 
     >>> model = plainsr_small(scale=3, channels=1)
@@ -170,7 +175,7 @@ def plainsr_small(scale=3, channels=1, filters=16, num_blocks=4, expand=2, edges
 
 
 def plainsr_large(scale=3, channels=1, filters=16, num_blocks=6, expand=2, edges=True,
-                  activation="relu", unshuffle=1, init="glorot_uniform"):
+                  activation="relu", unshuffle=1, init="scaled"):
     """PlainSR large: head + 6 blocks x 16 channels + tail (see :func:`plainsr`).
 
     Sized for 640x360 -> 1920x1080 int8 on 2 phone-class CPU threads: 15,264 MACs per

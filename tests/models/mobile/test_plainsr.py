@@ -121,6 +121,23 @@ def test_anchor_kernel_copies_the_right_lr_pixel():
     assert kernel[(1 * 2 + 0) * 2 + 1, (4 * 6 + 1) * 2 + 1] == 1
 
 
+@pytest.mark.parametrize("name", ["plainsr_large", "plainsr_wide"])
+def test_scaled_init_starts_near_nearest_upsampling(name):
+    # Glorot on every branch sums to kernels that put the untrained output far off the
+    # image; the scaled init (the family's default) starts at the anchor plus a little
+    import skimage.data
+
+    lr = (skimage.data.camera()[200:248, 200:248] / 255.0)[None, :, :, None]
+    lr = lr.astype("float32")
+    nearest = np.repeat(np.repeat(lr, 3, axis=1), 3, axis=2)
+    off = {}
+    for init in ("scaled", "glorot_uniform"):
+        keras.utils.set_random_seed(0)
+        model = models.get(name, scale=3, channels=1, init=init)
+        off[init] = float(np.abs(_numpy(model(lr)) - nearest).mean())
+    assert off["scaled"] < 0.05 < 0.5 < off["glorot_uniform"], off
+
+
 def test_untrained_model_is_near_nearest_upsampling():
     # the anchor: at init the output is the LR image upsampled (nearest), plus a small
     # correction
