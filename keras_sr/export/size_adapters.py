@@ -30,7 +30,11 @@ def size_adapters(model):
     Returns:
         ``(pad_layer, crop_layer)`` or None.
     """
-    graph = functional_graph(model, "size_adapters")
+    return _pair(functional_graph(model, "size_adapters"))
+
+
+def _pair(graph):
+    """:func:`size_adapters` on an already walked :class:`FunctionalGraph`."""
     if len(graph.inputs) != 1 or len(graph.outputs) != 1:
         return None
     readers = graph.consumers.get(graph.inputs[0], [])
@@ -57,7 +61,8 @@ def strip_size_adapters(model):
         >>> adapters, "pad" in [layer.name for layer in stripped.layers]
         ({'multiple': 2, 'pad_mode': 'symmetric'}, False)
     """
-    pair = size_adapters(model)
+    graph = functional_graph(model, "strip_size_adapters")
+    pair = _pair(graph)
     if pair is None:
         return model, None
     pad, crop = pair
@@ -69,6 +74,5 @@ def strip_size_adapters(model):
             return args[0][0]  # called on [x, reference]: keep x
         return node.operation(*args, **kwargs)
 
-    stripped = rebuild_model(model, functional_graph(model, "strip_size_adapters"),
-                             call_node)
+    stripped = rebuild_model(model, graph, call_node)
     return stripped, {"multiple": int(pad.multiple), "pad_mode": pad.mode}
