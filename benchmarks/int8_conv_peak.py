@@ -22,7 +22,7 @@
 The machine may be shared: latencies are medians of several runs and the result
 records the load average before and after. Results: ``benchmarks/results/int8_conv_peak.json``.
 
-    python benchmarks/int8_conv_peak.py     # espcn, fsrcnn, plainsr_large, plainsr_wide (x3)
+    python benchmarks/int8_conv_peak.py     # espcn, fsrcnn, plainsr_medium / _large / _wide (x3)
     python benchmarks/int8_conv_peak.py --models espcn fsrcnn NAME   # any keras_sr.models name
     python benchmarks/int8_conv_peak.py --peak-sizes 90x160 --models espcn --runs 3 \\
         --set-limit 1 --out /tmp/quick.json                      # quick
@@ -256,7 +256,8 @@ def machine():
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", nargs="+",
-                        default=["espcn", "fsrcnn", "plainsr_large", "plainsr_wide"],
+                        default=["espcn", "fsrcnn", "plainsr_medium", "plainsr_large",
+                                 "plainsr_wide"],
                         help="keras_sr.models names (shipped weights when there are some)")
     parser.add_argument("--scale", type=int, default=3)
     parser.add_argument("--set", default="Set5", help="PSNR set (name or folder)")

@@ -12,7 +12,7 @@ numpy conversions is recorded beside it). The int8 files take and give uint8 by 
 (``keras_sr.models.macs_per_pixel``) are recorded beside each. Results:
 ``benchmarks/results/tflite_latency.json``.
 
-    python benchmarks/tflite_latency.py     # espcn, fsrcnn, plainsr_large, plainsr_wide (x3)
+    python benchmarks/tflite_latency.py     # espcn, fsrcnn, plainsr_medium / _large / _wide (x3)
     python benchmarks/tflite_latency.py --models espcn --runs 5   # quick
 """
 
@@ -73,7 +73,8 @@ def time_files(paths, threads, runs, warmup, channels, size):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", nargs="+",
-                        default=["espcn", "fsrcnn", "plainsr_large", "plainsr_wide"])
+                        default=["espcn", "fsrcnn", "plainsr_medium", "plainsr_large",
+                                 "plainsr_wide"])
     parser.add_argument("--scale", type=int, default=3)
     parser.add_argument("--channels", type=int, default=None,
                         help="1 or 3; default: each builder's default (Y for both)")

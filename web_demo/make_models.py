@@ -1,7 +1,8 @@
 """Regenerates the page's built-in models and sample image in web_demo/models/.
 
-- ``espcn_x3_int8.tflite`` and ``plainsr_large_x3_int8.tflite`` (+ sidecar JSONs): the
-  shipped ESPCN x3 and PlainSR large x3 weights (Y channel) with their shipped QAT states (``keras_sr/weights/qat/``), int8 with uint8 input and
+- ``espcn_x3_int8.tflite`` and ``plainsr_medium_x3_int8.tflite`` (+ sidecar JSONs): the
+  shipped ESPCN x3 and PlainSR medium x3 weights (Y channel) with their shipped QAT
+  states (``keras_sr/weights/qat/``), int8 with uint8 input and
   output (the tensors LiteRT.js takes) and a fixed 96x96 input (LiteRT.js needs fixed
   shapes; the page cuts images into tiles of that size), exported by the package's own
   command, ``keras-sr export``, which converts the shipped QAT state without training.
@@ -26,7 +27,7 @@ REPO = HERE.parent
 SCALE = 3
 INPUT_SIZE = 96  # LiteRT.js runs fixed-size models only: the page tiles with this size
 MODELS = (("espcn", "ESPCN x3, int8 (shipped weights)"),
-          ("plainsr_large", "PlainSR large x3, int8 (shipped weights; mobile family)"))
+          ("plainsr_medium", "PlainSR medium x3, int8 (shipped weights; mobile family)"))
 
 
 def sample_images():

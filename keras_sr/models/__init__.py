@@ -13,8 +13,8 @@ from pathlib import Path
 from keras_sr.models.complexity import count_macs, macs_per_pixel, receptive_field
 from keras_sr.models.discriminators import patch_discriminator, srgan_discriminator
 from keras_sr.models.iterative import dbpn, dbpn_small, hourglass
-from keras_sr.models.mobile import (plainsr_large, plainsr_small, plainsr_wide, rep_layers,
-                                   reparameterize)
+from keras_sr.models.mobile import (plainsr_large, plainsr_medium, plainsr_small,
+                                   plainsr_wide, rep_layers, reparameterize)
 from keras_sr.models.post_upsampling import edsr, edsr_baseline, espcn, fsrcnn
 from keras_sr.models.pre_upsampling import srcnn, srcnn_955, vdsr
 from keras_sr.models.common import check_channels
@@ -38,6 +38,7 @@ MODELS = {
     "dbpn_small": dbpn_small,
     "hourglass": hourglass,
     "plainsr_small": plainsr_small,
+    "plainsr_medium": plainsr_medium,
     "plainsr_large": plainsr_large,
     "plainsr_wide": plainsr_wide,
     "srgan_discriminator": srgan_discriminator,
@@ -57,6 +58,7 @@ STRATEGIES = {
     "dbpn_small": "iterative up-and-down",
     "hourglass": "iterative up-and-down",
     "plainsr_small": "post-upsampling (re-parameterized)",
+    "plainsr_medium": "post-upsampling (re-parameterized)",
     "plainsr_large": "post-upsampling (re-parameterized)",
     "plainsr_wide": "post-upsampling (re-parameterized)",
     "srgan_discriminator": "adversarial (discriminator)",
@@ -207,7 +209,7 @@ __all__ = [
     "available", "available_weights", "check_weights", "count_macs", "dbpn", "dbpn_small",
     "edsr", "edsr_baseline", "espcn", "find_weights", "fsrcnn", "get", "hourglass",
     "lapsrn", "lapsrn_inference", "load", "load_weights", "macs_per_pixel",
-    "patch_discriminator", "plainsr_large", "plainsr_small", "plainsr_wide", "read_identity",
-    "receptive_field", "rep_layers", "reparameterize", "shipped_weights", "srcnn",
-    "srcnn_955", "srgan_discriminator", "vdsr",
+    "patch_discriminator", "plainsr_large", "plainsr_medium", "plainsr_small", "plainsr_wide",
+    "read_identity", "receptive_field", "rep_layers", "reparameterize", "shipped_weights",
+    "srcnn", "srcnn_955", "srgan_discriminator", "vdsr",
 ]

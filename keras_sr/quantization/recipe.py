@@ -57,7 +57,7 @@ DEFAULTS = {
 # after 24 on the earlier concatenation-anchor graph): the QAT model itself loses it, the
 # int8 noise of eight narrow (16-channel) layers in a row.
 MODEL_DEFAULTS = {"fsrcnn": {"epochs": 48}, "plainsr_small": {"epochs": 48},
-                  "plainsr_large": {"epochs": 48}}
+                  "plainsr_medium": {"epochs": 48}, "plainsr_large": {"epochs": 48}}
 
 
 def recipe_settings(model_name=None, **overrides):

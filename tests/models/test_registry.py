@@ -26,8 +26,8 @@ def test_bad_arguments(kwargs, match):
 def test_names_match_the_shared_interface():
     assert set(models.MODELS) == {
         "srcnn", "srcnn_955", "vdsr", "fsrcnn", "espcn", "edsr_baseline", "edsr", "lapsrn",
-        "dbpn", "dbpn_small", "hourglass", "plainsr_small", "plainsr_large",
-        "plainsr_wide", "srgan_discriminator", "patch_discriminator"}
+        "dbpn", "dbpn_small", "hourglass", "plainsr_small", "plainsr_medium",
+        "plainsr_large", "plainsr_wide", "srgan_discriminator", "patch_discriminator"}
     assert set(models.GENERATORS) | set(models.DISCRIMINATORS) == set(models.MODELS)
 
 

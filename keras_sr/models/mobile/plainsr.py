@@ -25,7 +25,8 @@ concatenated ``scale**2`` times as QuickSRNet writes it: the same sum, but the i
 ``plainsr_wide`` (``unshuffle=2``) runs the same chain on the LR image folded 2x2 into
 channels (``PixelUnshuffle``, TFLite ``SPACE_TO_DEPTH``): 32 channels at half the
 height and width, a tail of ``(2 * scale)**2`` sub-pixels per channel and the anchor as
-a fixed 0/1 1x1 conv. Sizes: small (4 x 16), large (6 x 16), wide (6 x 32 unshuffled).
+a fixed 0/1 1x1 conv. Sizes: small (4 x 16), medium (5 x 16), large (6 x 16), wide
+(6 x 32 unshuffled).
 """
 
 import keras
@@ -172,6 +173,23 @@ def plainsr_small(scale=3, channels=1, filters=16, num_blocks=4, expand=2, edges
     """
     return plainsr(scale, channels, filters, num_blocks, expand, edges, activation,
                    unshuffle, init, name="plainsr_small")
+
+
+def plainsr_medium(scale=3, channels=1, filters=16, num_blocks=5, expand=2, edges=True,
+                   activation="relu", unshuffle=1, init="scaled"):
+    """PlainSR medium: head + 5 blocks x 16 channels + tail (see :func:`plainsr`).
+
+    One block less than ``plainsr_large``: 12,960 MACs per LR pixel on Y at x3, sized
+    for 640x360 -> 1920x1080 int8 in well under 0.65x of ESPCN's time on 2 CPU threads
+    (docs/models.md).
+
+    >>> from keras_sr.models import macs_per_pixel
+    >>> model = plainsr_medium(scale=3, channels=1)
+    >>> (model.name, int(macs_per_pixel(model, per="input")))
+    ('plainsr_medium', 12960)
+    """
+    return plainsr(scale, channels, filters, num_blocks, expand, edges, activation,
+                   unshuffle, init, name="plainsr_medium")
 
 
 def plainsr_large(scale=3, channels=1, filters=16, num_blocks=6, expand=2, edges=True,

@@ -161,6 +161,7 @@ KNOWN = {
     ("plainsr_small", 2, 1): (39972, 10020, 9936),
     ("plainsr_small", 3, 1): (42347, 10745, 10656),
     ("plainsr_small", 4, 3): (92240, 16688, 16560),
+    ("plainsr_medium", 3, 1): (50811, 13065, 12960),
     ("plainsr_large", 3, 1): (59275, 15385, 15264),
     ("plainsr_large", 3, 3): (75757, 18283, 18144),
     ("plainsr_large", 4, 1): (64112, 16400, 16272),
@@ -173,7 +174,7 @@ def test_parameters_and_macs(key):
     params, folded_params, macs = KNOWN[key]
     model = models.get(name, scale=scale, channels=channels)
     folded = models.reparameterize(model)
-    blocks = {"plainsr_small": 4, "plainsr_large": 6}[name]
+    blocks = {"plainsr_small": 4, "plainsr_medium": 5, "plainsr_large": 6}[name]
     out = channels * scale * scale
     assert folded_params == 9 * channels * 16 + 16 + blocks * (9 * 16 * 16 + 16) + \
         9 * 16 * out + out
