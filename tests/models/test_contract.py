@@ -30,6 +30,7 @@ CASES = {
                                            feature_filters=16), False),
     "hourglass-x3-rgb": ("hourglass", dict(scale=3, channels=3, filters=8, num_blocks=1), False),
     "plainsr_small-x3-y": ("plainsr_small", dict(scale=3, channels=1), False),
+    "plainsr_medium-x2-y": ("plainsr_medium", dict(scale=2, channels=1), False),
     "plainsr_large-x4-rgb": ("plainsr_large", dict(scale=4, channels=3, num_blocks=2), False),
     "plainsr_wide-x2-rgb": ("plainsr_wide", dict(scale=2, channels=3, filters=8,
                                                  num_blocks=1), False),
