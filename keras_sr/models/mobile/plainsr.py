@@ -180,8 +180,8 @@ def plainsr_medium(scale=3, channels=1, filters=16, num_blocks=5, expand=2, edge
     """PlainSR medium: head + 5 blocks x 16 channels + tail (see :func:`plainsr`).
 
     One block less than ``plainsr_large``: 12,960 MACs per LR pixel on Y at x3, sized
-    for 640x360 -> 1920x1080 int8 in well under 0.65x of ESPCN's time on 2 CPU threads
-    (docs/models.md).
+    for 640x360 -> 1920x1080 int8 within 0.65x of ESPCN's time on 2 CPU threads (0.63x
+    interleaved with it, 18 ms, on the 2-core machine of docs/models.md).
 
     >>> from keras_sr.models import macs_per_pixel
     >>> model = plainsr_medium(scale=3, channels=1)
