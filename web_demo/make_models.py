@@ -2,10 +2,10 @@
 
 - ``espcn_x3_int8.tflite`` and ``plainsr_medium_x3_int8.tflite`` (+ sidecar JSONs): the
   shipped ESPCN x3 and PlainSR medium x3 weights (Y channel) with their shipped QAT
-  states (``keras_sr/weights/qat/``), int8 with uint8 input and
-  output (the tensors LiteRT.js takes) and a fixed 96x96 input (LiteRT.js needs fixed
-  shapes; the page cuts images into tiles of that size), exported by the package's own
-  command, ``keras-sr export``, which converts the shipped QAT state without training.
+  states (``keras_sr/weights/qat/``), int8 with uint8 input and output (the tensors
+  LiteRT.js takes) and a fixed 96x96 input (LiteRT.js needs fixed shapes; the page cuts
+  images into tiles of that size), exported by the package's own command, ``keras-sr
+  export``, which converts the shipped QAT state without training.
   It verifies dynamic-size models only: the page's check, web_demo/check_builtin.py,
   scores this one on a real image;
 - ``sample_lr.png``: scikit-image's ``chelsea`` photo (CC0), cropped to a multiple of 3
