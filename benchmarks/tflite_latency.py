@@ -1,8 +1,8 @@
 """TFLite CPU latency of SR models with ai-edge-litert: 640x360 -> 1920x1080 at x3.
 
 For each model: a float32 and an int8 (PTQ, calibrated on built-in photos; latency does
-not depend on the weights' values; ``--split-prelu``: conv -> PReLU -> conv chains split
-into convs with a fused ReLU, as ``keras-sr export --split-prelu`` writes them)
+not depend on the weights' values; conv -> PReLU -> conv chains split into convs with a
+fused ReLU, as ``keras-sr export`` writes them, unless ``--keep-prelu``)
 ``.tflite`` with a fixed 360x640 input are timed on
 this machine's CPU with 1 and 2 interpreter threads: median of ``--runs`` ``invoke()``
 calls after ``--warmup``, all files of a thread count interleaved round by round (one
@@ -85,9 +85,9 @@ def main(argv=None):
     parser.add_argument("--int8-io", default="uint8", choices=("float32", "uint8", "int8"),
                         help="input / output dtype of the int8 files (uint8: camera frames "
                              "and bitmaps, no float conversion in the graph)")
-    parser.add_argument("--split-prelu", action="store_true",
-                        help="int8: split conv -> PReLU -> conv into ReLU convs (no PRELU "
-                             "op; XNNPACK has no int8 PRELU kernel)")
+    parser.add_argument("--keep-prelu", action="store_true",
+                        help="int8: keep the PRELU ops (as `keras-sr export --keep-prelu`; "
+                             "XNNPACK has no int8 PRELU kernel)")
     parser.add_argument("--note", default="this machine's 2 cores may be shared: medians "
                         "include other jobs' load (see load_average)",
                         help="how the machine was loaded during the run (kept in the JSON)")
@@ -122,20 +122,21 @@ def main(argv=None):
                     alpha.assign(np.full(alpha.shape, 0.25, "float32"))
             macs = float(models.macs_per_pixel(model, per="output"))
             lr, _ = sample_patches(builtin_photos(), args.scale, 32, 32, channels=channels)
-            split_graph, split = (model, []) if not args.split_prelu else split_prelu(
-                as_subpixel(model)[0])
             for mode in ("none", "int8-ptq"):
                 io = "float32" if mode == "none" else args.int8_io
-                graph = model if mode == "none" or not split else split_graph
-                path = export_tflite(graph, Path(tmp) / f"{name}_{mode}.tflite",
+                path = export_tflite(model, Path(tmp) / f"{name}_{mode}.tflite",
                                      quantize=mode, input_size=size, io=io,
-                                     representative_data=lr if mode != "none" else None)
+                                     representative_data=lr if mode != "none" else None,
+                                     split_prelus=not args.keep_prelu)
+                split = json.loads(path.with_suffix(".json").read_text()).get(
+                    "prelu_as_split_relu", [])
+                graph = split_prelu(as_subpixel(model)[0])[0] if split else model
                 row = {"model": name, "scale": args.scale, "channels": channels,
                        "dtype": "float32" if mode == "none" else "int8",
                        "lr_size": list(size),
                        "sr_size": [size[0] * args.scale, size[1] * args.scale],
                        "io": io, "weights": weights,
-                       "prelu_as_split_relu": bool(split) and mode != "none",
+                       "prelu_as_split_relu": bool(split),
                        "graph_macs_per_output_pixel": round(float(models.macs_per_pixel(
                            graph, per="output")), 1),
                        "runs": args.runs, "macs_per_output_pixel": round(macs, 1),

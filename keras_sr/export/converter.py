@@ -14,7 +14,7 @@ from keras_sr.export.size_adapters import strip_size_adapters
 from keras_sr.layers.resize import Resize
 from keras_sr.models.mobile import rep_layers, reparameterize
 from keras_sr.quantization import is_qat_model
-from keras_sr.quantization.split_prelu import split_prelu_qat
+from keras_sr.quantization.split_prelu import split_prelu, split_prelu_qat
 from keras_sr.quantization.subpixel import as_subpixel
 
 QUANTIZE_MODES = ("none", "float16", "dynamic", "int8-ptq", "int8-qat")
@@ -187,8 +187,15 @@ def convert(model, quantize="none", representative_data=None, input_size=None,
     return converter.convert()
 
 
+def _has_prelu(model):
+    """True when ``model`` (float or QAT) has a ``PReLU`` layer, nested models opened."""
+    import keras
+
+    return any(isinstance(layer, keras.layers.PReLU) for layer in _layers(model))
+
+
 def export_tflite(model, path, quantize="none", representative_data=None, input_size=None,
-                  io="float32", metadata=None, subpixel=True, split_prelu=False, clip=True):
+                  io="float32", metadata=None, subpixel=True, split_prelus=True, clip=True):
     """Convert ``model`` to TFLite, write ``path`` and its sidecar JSON; return ``path``.
 
     Args:
@@ -219,13 +226,13 @@ def export_tflite(model, path, quantize="none", representative_data=None, input_
             Re-parameterizable blocks (``RepConv3x3``, PlainSR) are always folded into
             plain ``Conv2D`` first (:func:`keras_sr.models.reparameterize`, same outputs);
             the sidecar lists them under ``"folded_rep_blocks"``.
-        split_prelu: for ``"int8-qat"``, re-express conv -> per-channel PReLU -> conv
-            chains of the QAT model as convs with a fused ReLU
-            (``keras_sr.quantization.split_prelu.split_prelu_qat``): every op is then
-            one XNNPACK runs in int8 (it has no int8 ``PRELU``), for 3x the MACs. Off
-            by default: on this machine's x86 CPU the FSRCNN x3 file is no faster
+        split_prelus: for the int8 modes, re-express conv -> per-channel PReLU -> conv
+            chains as convs with a fused ReLU (``keras_sr.quantization.split_prelu``:
+            ``split_prelu`` before PTQ calibration, ``split_prelu_qat`` on a QAT model),
+            the same function with only ops XNNPACK runs in int8 (it has no int8
+            ``PRELU``): 3x FSRCNN x3's MACs, 2.6x / 5x faster with 1 / 2 threads
             (docs/export.md). The removed PReLUs are listed in the sidecar
-            (``prelu_as_split_relu``).
+            (``prelu_as_split_relu``). False keeps the ``PRELU`` ops.
         clip: for ``"int8-ptq"``, fix the output's int8 grid to [0, 1] (an image's range;
             :func:`clip_output`; no op in the file, the saturation clips). False for
             outputs that are not images, e.g. a lone conv timed as a speed probe.
@@ -241,8 +248,9 @@ def export_tflite(model, path, quantize="none", representative_data=None, input_
         model = reparameterize(model)
     to_convert, replaced = as_subpixel(model) if subpixel else (model, [])
     split = []
-    if split_prelu and quantize == "int8-qat" and is_qat_model(to_convert):
-        to_convert, split = split_prelu_qat(to_convert)
+    if split_prelus and quantize in ("int8-ptq", "int8-qat") and _has_prelu(to_convert):
+        splitter = split_prelu_qat if is_qat_model(to_convert) else split_prelu
+        to_convert, split = splitter(to_convert)
     adapters = None
     if input_size is None:  # the runner pads and crops (XNNPACK keeps the whole graph)
         to_convert, adapters = strip_size_adapters(to_convert)

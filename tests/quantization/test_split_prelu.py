@@ -116,7 +116,7 @@ def test_a_qat_model_is_re_expressed_and_converts_to_relu_convs_only(tmp_path, r
     assert float(_np(new.range_max)) == pytest.approx(max(high, -low))
     # one int8 step of the output is 1/255: the two Keras models differ by a few steps
     assert np.abs(_np(split(data)) - _np(qat(data))).mean() < 4 / 255
-    path = export_tflite(qat, tmp_path / "split.tflite", quantize="int8-qat", split_prelu=True)
+    path = export_tflite(qat, tmp_path / "split.tflite", quantize="int8-qat")
     ops = list_ops(path)
     assert integer_core_problems(ops) == []
     assert {op["op"] for op in ops} == {"QUANTIZE", "CONV_2D", "DEPTH_TO_SPACE", "DEQUANTIZE"}
