@@ -109,36 +109,34 @@ def test_upscale_with_tflite_tiles(qat_export, hr_dir, tmp_path):
 
 
 @pytest.mark.datasets
-def test_ptq_split_prelus_and_equalization_recover_fsrcnn_first_layer(tmp_path,
-                                                                      datasets_dir):
-    """The shipped FSRCNN x3's first conv has one channel 10x wider than the others and
-    feeds a PReLU. With PRELU ops kept (--keep-prelu) plain PTQ loses over 0.8 dB on Set5
-    (T91 calibration), channel equalization recovers over 0.3 dB of it; the default split
-    (the PReLU's slope inside the conv, so no int8 range for its wide negative side) with
-    equalization loses under 0.2 dB (measured 2026-12-03: 1.10, 0.34 and 0.12 dB)."""
+def test_ptq_of_split_prelus_loses_less_than_of_prelu_ops(tmp_path, datasets_dir):
+    """The shipped FSRCNN x3's first conv feeds a PReLU and spans [-4, 1]: with PRELU ops
+    kept (--keep-prelu) PTQ gives that conv output an int8 range whose negative side the
+    PReLU then shrinks; the default split (the slope inside the conv) does not. Measured
+    2026-12-03 (T91 calibration, Set5): 0.56 dB lost with PRELU ops, 0.17 dB split."""
     from keras_sr import models
     from keras_sr.export import verify_tflite
 
     scores = {}
-    for name, flags in (("kept_eq0", ["--equalize", "0", "--keep-prelu"]),
-                        ("kept_eq1", ["--keep-prelu"]), ("split_eq1", [])):
+    for name, flags in (("kept", ["--keep-prelu"]), ("split", [])):
         out = tmp_path / f"fsrcnn_{name}.tflite"
         argv = ["--model", "fsrcnn", "--scale", "3", "--quantize", "int8-ptq",
                 "--train-dir", str(datasets_dir / "T91"), "--patches", "128",
                 "--patch-size", "24", "--out", str(out)] + flags
         assert export_command.run(_parse(export_command, argv)) == 0
         ops = [op["op"] for op in list_ops(out)]
-        assert ("PRELU" in ops) == name.startswith("kept")
+        assert ("PRELU" in ops) == (name == "kept")
         assert integer_core_problems(list_ops(out)) == []
         scores[name] = verify_tflite(out, models.get("fsrcnn", scale=3,
                                                      weights="pretrained"),
                                      datasets_dir / "Set5", 3)
-    float_psnr = scores["kept_eq0"]["psnr_keras"]
+    float_psnr = scores["kept"]["psnr_keras"]
     shipped = json.loads((WEIGHTS_DIR / "fsrcnn_x3_c1.json").read_text())
     assert float_psnr == pytest.approx(shipped["psnr_y"]["Set5"], abs=0.01)
-    assert float_psnr - scores["kept_eq0"]["psnr_tflite"] > 0.8
-    assert scores["kept_eq1"]["psnr_tflite"] - scores["kept_eq0"]["psnr_tflite"] > 0.3
-    assert float_psnr - scores["split_eq1"]["psnr_tflite"] < 0.2
+    kept_drop = float_psnr - scores["kept"]["psnr_tflite"]
+    split_drop = float_psnr - scores["split"]["psnr_tflite"]
+    assert kept_drop - split_drop > 0.3
+    assert 0 < split_drop < 0.25
 
 
 def test_keep_prelu_needs_an_int8_mode(tmp_path):
