@@ -230,7 +230,7 @@ def export_tflite(model, path, quantize="none", representative_data=None, input_
             chains as convs with a fused ReLU (``keras_sr.quantization.split_prelu``:
             ``split_prelu`` before PTQ calibration, ``split_prelu_qat`` on a QAT model),
             the same function with only ops XNNPACK runs in int8 (it has no int8
-            ``PRELU``): 3x FSRCNN x3's MACs, 2.6x / 5x faster with 1 / 2 threads
+            ``PRELU``): 3x FSRCNN x3's MACs, 2.4x / 4.9x faster with 1 / 2 threads
             (docs/export.md). The removed PReLUs are listed in the sidecar
             (``prelu_as_split_relu``). False keeps the ``PRELU`` ops.
         clip: for ``"int8-ptq"``, fix the output's int8 grid to [0, 1] (an image's range;
