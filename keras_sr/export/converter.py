@@ -187,11 +187,14 @@ def convert(model, quantize="none", representative_data=None, input_size=None,
     return converter.convert()
 
 
-def _has_prelu(model):
-    """True when ``model`` (float or QAT) has a ``PReLU`` layer, nested models opened."""
+def _has_prelus_to_split(model):
+    """True when ``model`` (float or QAT) has a top-level ``PReLU`` and no nested model:
+    what ``split_prelu`` can rewrite (a nested model keeps its ``PRELU`` ops)."""
     import keras
 
-    return any(isinstance(layer, keras.layers.PReLU) for layer in _layers(model))
+    layers = model.layers
+    return (any(isinstance(layer, keras.layers.PReLU) for layer in layers)
+            and not any(isinstance(layer, keras.Model) for layer in layers))
 
 
 def export_tflite(model, path, quantize="none", representative_data=None, input_size=None,
@@ -248,7 +251,8 @@ def export_tflite(model, path, quantize="none", representative_data=None, input_
         model = reparameterize(model)
     to_convert, replaced = as_subpixel(model) if subpixel else (model, [])
     split = []
-    if split_prelus and quantize in ("int8-ptq", "int8-qat") and _has_prelu(to_convert):
+    if split_prelus and quantize in ("int8-ptq", "int8-qat") and _has_prelus_to_split(
+            to_convert):
         splitter = split_prelu_qat if is_qat_model(to_convert) else split_prelu
         to_convert, split = splitter(to_convert)
     adapters = None

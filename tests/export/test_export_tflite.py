@@ -123,6 +123,27 @@ def test_ptq_output_clip_is_the_output_grid_not_an_op(tmp_path, images):
     assert _psnr(out, np.clip(_np(model(images[:1])), 0, 1)) > 30.0
 
 
+def test_ptq_splits_top_level_prelus_and_leaves_nested_models_as_they_are(tmp_path,
+                                                                          images):
+    """int8 export splits conv -> PReLU -> conv by default; a PReLU inside a nested model
+    (which the split cannot rewrite) stays a PRELU op instead of failing the export."""
+    x = keras.Input((None, None, 3))
+    h = keras.layers.Conv2D(4, 3, padding="same")(x)
+    h = keras.layers.PReLU(shared_axes=[1, 2])(h)
+    flat = keras.Model(x, keras.layers.Conv2D(3, 3, padding="same")(h), name="flat")
+    outer_input = keras.Input((None, None, 3))
+    nested = keras.Model(outer_input, flat(outer_input), name="nested")
+    common = {"quantize": "int8-ptq", "representative_data": images,
+              "input_size": (16, 16)}
+    ops = {}
+    for model in (flat, nested):
+        path = export_tflite(model, tmp_path / f"{model.name}.tflite", **common)
+        ops[model.name] = [op["op"] for op in list_ops(path)]
+        sidecar = json.loads(path.with_suffix(".json").read_text())
+        assert ("prelu_as_split_relu" in sidecar) == (model.name == "flat")
+    assert "PRELU" not in ops["flat"] and "PRELU" in ops["nested"]
+
+
 def test_bad_requests(tmp_path, images):
     with pytest.raises(ValueError, match="representative_data"):
         export_tflite(tiny_espcn(), tmp_path / "a.tflite", quantize="int8-ptq")
