@@ -3,8 +3,8 @@
 Min / max ranges are what the TFLite converter uses for PTQ, but a long tail of rare
 values spreads the 256 levels thin for all the others. Worst case in our models: the
 FSRCNN x3 weights shipped until 2026-12-03, whose first conv feeds a PReLU (median slope
-0.26), so its outputs span [-4.4, 1.0] while the PReLU shrinks the negative side; min / max spends 82% of the
-levels there, and that one quantizer costs 0.66 dB on Set5. With least-error ranges
+0.26), so its outputs span [-4.4, 1.0] while the PReLU shrinks the negative side; min /
+max spends 82% of the levels there, and that one quantizer costs 0.66 dB on Set5. With least-error ranges
 everywhere the calibrated int8 model (before any fine-tuning) scores 31.61 dB instead
 of 31.03 (float: 32.16); the shipped ESPCN x3 goes from 32.01 to 32.06 (float: 32.28).
 

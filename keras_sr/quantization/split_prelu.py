@@ -14,11 +14,10 @@ its PReLU output about [-1.1, 1.0]), so one int8 range fits both halves.
 Why: LiteRT's XNNPACK delegate has no int8 ``PRELU`` kernel, so an int8 FSRCNN ran its
 seven PReLUs on the reference kernels (x3, 640x360 on this project's 2-core x86 machine:
 256 ms with 2 threads, 69 ms in float32; split: 52 ms). After the rewrite the int8 graph
-is ``CONV_2D`` with fused ReLU and
-``DEPTH_TO_SPACE`` only, which XNNPACK runs; the slopes move into the next conv's
-per-channel int8 weights, and the activations between convs need one range
-``[0, max |x|]`` instead of a range for the conv's output and one for the PReLU's. The
-price is arithmetic: each rewritten conv has twice the filters and its consumers twice the
+is ``CONV_2D`` with fused ReLU and ``DEPTH_TO_SPACE`` only, which XNNPACK runs; the
+slopes move into the next conv's per-channel int8 weights, and the activations between
+convs need one range ``[0, max |x|]`` instead of a range for the conv's output and one
+for the PReLU's. The price is arithmetic: each rewritten conv has twice the filters and its consumers twice the
 input channels (FSRCNN(56, 12, 4) x3: 12,464 -> 37,984 MACs per LR pixel).
 """
 
